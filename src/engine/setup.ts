@@ -1,0 +1,110 @@
+// Chooses and initialises the tensor engine once per process.
+// Order for 'auto': tfjs-node (native TensorFlow, when the user installed it) > wasm (with fsmtl's kernels) > cpu.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { FsmtlError } from '../util/errors.js';
+
+export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+
+export interface EngineInfo {
+  /** tfjs backend in use: 'wasm', 'cpu' or 'tensorflow' (tfjs-node). */
+  backend: string;
+  /** Threads the backend computes with (1 for cpu). */
+  threads: number;
+  /** Names of the kernels fsmtl registered on this backend. */
+  registeredKernels: string[];
+}
+
+export interface EngineOptions {
+  backend?: BackendName;
+  /** wasm threads; default: all cores. */
+  threads?: number;
+}
+
+let current: EngineInfo | undefined;
+const kernelInstallers: Record<string, (opts: EngineOptions) => Promise<{ threads: number; kernels: string[] }>> = {};
+
+/** Lets backend-specific modules (e.g. the wasm kernels) hook into initialisation without a cycle. */
+export function registerBackendInstaller(
+  backend: string,
+  install: (opts: EngineOptions) => Promise<{ threads: number; kernels: string[] }>,
+): void {
+  kernelInstallers[backend] = install;
+}
+
+async function ensureGradients(): Promise<void> {
+  // The CommonJS tfjs-core that Node loads has no gradients; tfjs-node (via @tensorflow/tfjs) brings its own.
+  if (tf.getGradient(tf.BatchMatMul) !== undefined) return;
+  const url = new URL('../../vendor/tfjs-gradients.mjs', import.meta.url);
+  try {
+    await import(url.href);
+  } catch (e) {
+    throw new FsmtlError(
+      `cannot load the gradient registrations from ${url.pathname}: run 'npm run prepare' (or reinstall fsmtl) to build them`,
+    );
+  }
+}
+
+async function tryTfjsNode(): Promise<boolean> {
+  try {
+    // Optional peer: present only when the user installed it. The name is kept in a variable so that
+    // TypeScript does not require its types.
+    const name = '@tensorflow/tfjs-node';
+    await import(name);
+    return await tf.setBackend('tensorflow');
+  } catch {
+    return false;
+  }
+}
+
+/** Emscripten's Node glue re-throws every uncaught exception and prints its whole minified source; drop its handlers. */
+async function withoutEmscriptenHandlers<T>(fn: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  const before = events.map((e) => new Set(process.listeners(e)));
+  try {
+    return await fn();
+  } finally {
+    events.forEach((e, i) => {
+      for (const l of process.listeners(e)) if (!before[i].has(l)) process.removeListener(e, l as never);
+    });
+  }
+}
+
+/** Initialise the engine (idempotent). */
+export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> {
+  const wanted = opts.backend ?? 'auto';
+  if (current && (wanted === 'auto' || wanted === current.backend)) return current;
+  await ensureGradients();
+  tf.env().set('PROD', true);
+
+  if (wanted === 'tensorflow' || wanted === 'auto') {
+    if (await tryTfjsNode()) {
+      current = { backend: 'tensorflow', threads: 0, registeredKernels: [] };
+      return current;
+    }
+    if (wanted === 'tensorflow') {
+      throw new FsmtlError("backend 'tensorflow' needs @tensorflow/tfjs-node, which is not installed");
+    }
+  }
+  if (wanted === 'wasm' || wanted === 'auto') {
+    const installer = kernelInstallers['wasm'];
+    const extra = installer ? await withoutEmscriptenHandlers(() => installer(opts)) : { threads: 1, kernels: [] };
+    const ok = await withoutEmscriptenHandlers(() => tf.setBackend('wasm'));
+    if (ok) {
+      current = { backend: 'wasm', threads: extra.threads, registeredKernels: extra.kernels };
+      return current;
+    }
+    if (wanted === 'wasm') throw new FsmtlError('the wasm backend failed to initialise');
+  }
+  if (!(await tf.setBackend('cpu'))) throw new FsmtlError('the cpu backend failed to initialise');
+  current = { backend: 'cpu', threads: 1, registeredKernels: [] };
+  return current;
+}
+
+/** The engine chosen by initEngine, or undefined before it ran. */
+export function engineInfo(): EngineInfo | undefined {
+  return current;
+}
+
+export { tf };

@@ -1,0 +1,71 @@
+// A multi-task network: one shared extractor (θsh, the parameters masks cover) and one dense linear
+// head per task (θ_t). STL is the same network with one extractor copy per task ("towers").
+import * as tf from '@tensorflow/tfjs-core';
+import type { Extractor } from './extractor.js';
+import { paramSpecs, type ParamSpec } from './layers.js';
+import { initHead, initParams } from './init.js';
+import { Rng } from '../util/rng.js';
+
+export interface Head {
+  kernel: tf.Variable;
+  bias: tf.Variable;
+}
+
+export class MultiTaskModel {
+  readonly specs: ParamSpec[];
+  /** towers[k] are the extractor parameters; one tower shared by all tasks, or one per task (STL). */
+  readonly towers: tf.Variable[][];
+  readonly heads: Head[];
+
+  constructor(
+    readonly extractor: Extractor,
+    readonly numClasses: number[],
+    seed: number,
+    readonly separateTowers = false,
+  ) {
+    this.specs = paramSpecs(extractor.layers);
+    const rng = Rng.derive(seed, 'init');
+    const towerCount = separateTowers ? numClasses.length : 1;
+    this.towers = [];
+    for (let k = 0; k < towerCount; k++) {
+      const values = initParams(this.specs, rng);
+      this.towers.push(values.map((v, i) => tf.variable(tf.tensor(v, this.specs[i].shape), true, `tower${k}/${this.specs[i].name}`)));
+    }
+    this.heads = numClasses.map((c, t) => {
+      const h = initHead(extractor.featureDim, c, rng);
+      return {
+        kernel: tf.variable(tf.tensor2d(h.kernel, [extractor.featureDim, c]), true, `head${t}/kernel`),
+        bias: tf.variable(tf.tensor1d(h.bias), true, `head${t}/bias`),
+      };
+    });
+  }
+
+  get numTasks(): number {
+    return this.heads.length;
+  }
+
+  /** Extractor parameters seen by task t (before masking). */
+  tower(t: number): tf.Variable[] {
+    return this.separateTowers ? this.towers[t] : this.towers[0];
+  }
+
+  /** Number of shared (maskable) parameters in one tower. */
+  get sharedSize(): number {
+    return this.specs.reduce((a, s) => a + s.size, 0);
+  }
+
+  /** Logits of task t for x, with the given effective extractor parameters. */
+  logits(t: number, x: tf.Tensor4D, params: tf.Tensor[]): tf.Tensor2D {
+    const feats = this.extractor.forward(x, params);
+    const h = this.heads[t];
+    return tf.add(tf.matMul(feats, h.kernel as tf.Tensor2D), h.bias) as tf.Tensor2D;
+  }
+
+  allVariables(): tf.Variable[] {
+    return [...this.towers.flat(), ...this.heads.flatMap((h) => [h.kernel, h.bias])];
+  }
+
+  dispose(): void {
+    for (const v of this.allVariables()) v.dispose();
+  }
+}

@@ -1,0 +1,335 @@
+// The training loop (Algorithm 1): per epoch, ask the sharing method for masks (Algorithm 2 when it is
+// FS), then one pass of masked multi-task gradient steps. Everything method-specific lives in
+// src/methods; everything numeric in src/sparse and src/optim.
+import * as tf from '@tensorflow/tfjs-core';
+import type { Benchmark } from '../data/types.js';
+import { initEngine, type EngineInfo } from '../engine/setup.js';
+import { makeExtractor } from '../model/extractor.js';
+import { MultiTaskModel } from '../model/multitask-model.js';
+import { createMethod } from '../methods/registry.js';
+import { adam } from '../optim/adam.js';
+import { maskUpdates } from '../optim/freeze.js';
+import { chain, stateTensors } from '../optim/transform.js';
+import { fisherDiagonal, type FisherLabel } from '../sparse/fisher.js';
+import { maskStats, type MaskStats } from '../sparse/mask-stats.js';
+import type { TaskMask } from '../sparse/masks.js';
+import { averageMetrics, classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
+import { FsmtlError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { epochBatches } from './batches.js';
+import type { TrainConfig } from './config.js';
+
+export interface EpochLog {
+  epoch: number;
+  /** Mean training loss per task over the epoch. */
+  loss: number[];
+  seconds: number;
+  masksUpdated: boolean;
+}
+
+export interface ProgressEvent {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  /** Mean of the tasks' losses at this step. */
+  loss: number;
+  phase: 'train' | 'fisher' | 'eval';
+}
+
+export interface TrainResult {
+  fsmtlVersion: string;
+  config: TrainConfig;
+  engine: EngineInfo;
+  benchmark: { name: string; kind: string; tasks: string[]; trainSizes: number[]; testSizes: number[]; provenance: string[] };
+  perTask: (ClassificationMetrics & { task: string })[];
+  average: ClassificationMetrics;
+  /** Statistics of the final masks (null for dense methods). */
+  masks: MaskStats | null;
+  history: EpochLog[];
+  timings: {
+    totalSeconds: number;
+    trainSeconds: number;
+    fisherSeconds: number;
+    evalSeconds: number;
+    steps: number;
+    msPerStep: number;
+    fisherEstimates: number;
+    msPerFisher: number;
+  };
+  memory: { tensorsAfterFirstEpoch: number; tensorsAfterLastEpoch: number; peakRssBytes: number; peakTensorBytes: number };
+}
+
+export interface TrainOptions {
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+export const FSMTL_VERSION = '0.1.0';
+
+interface TaskTensors {
+  x: tf.Tensor4D;
+  y: tf.Tensor1D;
+}
+
+function toTensors(b: Benchmark, split: 'train' | 'test'): TaskTensors[] {
+  const [h, w, c] = b.inputShape;
+  const cache = new Map<Float32Array, tf.Tensor4D>();
+  return b.tasks.map((t) => {
+    const s = t[split];
+    let x = cache.get(s.x);
+    if (!x) {
+      x = tf.tensor4d(s.x, [s.n, h, w, c]);
+      cache.set(s.x, x);
+    }
+    return { x, y: tf.tensor1d(s.y, 'int32') };
+  });
+}
+
+function maskTensors(masks: TaskMask[] | null, specs: { shape: number[] }[]): tf.Tensor[][] | null {
+  if (!masks) return null;
+  return masks.map((m) => m.map((part, i) => tf.tensor(Float32Array.from(part), specs[i].shape)));
+}
+
+/** 1 where at least one task keeps the parameter. */
+function unionTensors(masks: TaskMask[], specs: { shape: number[] }[]): tf.Tensor[] {
+  return specs.map((s, i) => {
+    const u = new Float32Array(masks[0][i].length);
+    for (const m of masks) for (let j = 0; j < u.length; j++) u[j] = u[j] || m[i][j];
+    return tf.tensor(u, s.shape);
+  });
+}
+
+/** Train one method on one benchmark and evaluate it on the test splits. */
+export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOptions = {}): Promise<TrainResult> {
+  const engine = await initEngine({ backend: config.backend });
+  const t0 = performance.now();
+  let peakRss = process.memoryUsage().rss;
+  let peakTensorBytes = 0;
+  const sample = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+  };
+
+  const method = createMethod(config);
+  const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
+  const T = bench.tasks.length;
+  const model = new MultiTaskModel(extractor, bench.tasks.map((t) => t.numClasses), config.seed, method.separateTowers);
+  const specs = model.specs;
+  const trainData = toTensors(bench, 'train');
+  const sizes = bench.tasks.map((t) => t.train.n);
+  const fisherLabel: FisherLabel = config.method === 'efs' ? 'exact' : config.fs.label;
+  const placementForward = config.fs.placement === 'forward';
+
+  let masks: TaskMask[] | null = null;
+  let masksT: tf.Tensor[][] | null = null;
+  let unionT: tf.Tensor[] | null = null;
+
+  // Optimiser: Adam over [towers..., heads...]; shared updates frozen where no task keeps a parameter.
+  const variables = model.allVariables();
+  const towerCount = model.towers.length * specs.length;
+  const optimizer = chain(
+    adam(config.lr),
+    maskUpdates(() => variables.map((_, i) => (unionT && i < towerCount ? unionT[i % specs.length] : null))),
+  );
+  let optState = optimizer.init(variables);
+
+  const batchRng = Rng.derive(config.seed, 'batches');
+  const fisherRng = Rng.derive(config.seed, 'fisher-samples');
+  const history: EpochLog[] = [];
+  let fisherMs = 0;
+  let fisherEstimates = 0;
+  let trainMs = 0;
+  let steps = 0;
+  let tensorsAfterFirstEpoch = 0;
+
+  const estimateFisher = (t: number): Float32Array[] => {
+    const f0 = performance.now();
+    const n = Math.min(config.fs.samples, sizes[t]);
+    const perm = fisherRng.permutation(sizes[t]).slice(0, n);
+    const scores = tf.tidy(() => {
+      const idx = tf.tensor1d(perm, 'int32');
+      const x = tf.gather(trainData[t].x, idx) as tf.Tensor4D;
+      const y = tf.gather(trainData[t].y, idx) as tf.Tensor1D;
+      const tower = model.tower(t);
+      const params = config.fs.fisherNetwork === 'masked' && masksT ? tower.map((v, i) => tf.mul(v, masksT![t][i])) : tower;
+      return fisherDiagonal(extractor, params, model.heads[t], x, y, fisherLabel);
+    });
+    const out = scores.map((s) => s.dataSync() as Float32Array);
+    scores.forEach((s) => s.dispose());
+    fisherMs += performance.now() - f0;
+    fisherEstimates++;
+    return out;
+  };
+
+  try {
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      const e0 = performance.now();
+      // Sparse variables (Algorithm 2), then network parameters (Eq. 12).
+      const next = method.masksFor({
+        epoch,
+        specs,
+        numTasks: T,
+        current: masks,
+        fisher: (t) => {
+          opts.onProgress?.({ epoch, epochs: config.epochs, step: 0, steps: 0, loss: NaN, phase: 'fisher' });
+          return estimateFisher(t);
+        },
+      });
+      const masksUpdated = next !== masks;
+      if (masksUpdated) {
+        masksT?.flat().forEach((m) => m.dispose());
+        unionT?.forEach((m) => m.dispose());
+        masks = next;
+        masksT = maskTensors(masks, specs);
+        unionT = masks ? unionTensors(masks, specs) : null;
+      }
+
+      const batches = epochBatches(sizes, config.batchSize, bench.kind === 'homogeneous', batchRng);
+      const lossSum = new Array<number>(T).fill(0);
+      const s0 = performance.now();
+      for (let s = 0; s < batches.length; s++) {
+        const lossT = trainStep(batches[s]);
+        const losses = lossT.dataSync();
+        lossT.dispose();
+        for (let t = 0; t < T; t++) {
+          if (!Number.isFinite(losses[t])) {
+            throw new FsmtlError(
+              `task '${bench.tasks[t].name}': the training loss became ${losses[t]} at epoch ${epoch + 1}, step ${s + 1} ` +
+                `(method ${config.method}, learning rate ${config.lr}); try a smaller --lr`,
+            );
+          }
+          lossSum[t] += losses[t];
+        }
+        steps++;
+        opts.onProgress?.({
+          epoch,
+          epochs: config.epochs,
+          step: s + 1,
+          steps: batches.length,
+          loss: Array.from(losses).reduce((a, b) => a + b, 0) / T,
+          phase: 'train',
+        });
+      }
+      trainMs += performance.now() - s0;
+      sample();
+      if (epoch === 0) tensorsAfterFirstEpoch = tf.memory().numTensors;
+      history.push({
+        epoch: epoch + 1,
+        loss: lossSum.map((l) => l / batches.length),
+        seconds: (performance.now() - e0) / 1000,
+        masksUpdated,
+      });
+    }
+    const tensorsAfterLastEpoch = tf.memory().numTensors;
+
+    // Evaluation: each task with the network it was trained to use (S_t ⊙ θsh when the mask is in the forward pass).
+    const v0 = performance.now();
+    opts.onProgress?.({ epoch: config.epochs - 1, epochs: config.epochs, step: 0, steps: 0, loss: NaN, phase: 'eval' });
+    const testData = toTensors(bench, 'test');
+    const perTask = bench.tasks.map((task, t) => {
+      const pred = predict(t, testData[t].x);
+      return { task: task.name, ...classificationMetrics(task.test.y, pred, task.numClasses) };
+    });
+    disposeTaskTensors(testData);
+    sample();
+    const evalMs = performance.now() - v0;
+
+    return {
+      fsmtlVersion: FSMTL_VERSION,
+      config,
+      engine,
+      benchmark: {
+        name: bench.name,
+        kind: bench.kind,
+        tasks: bench.tasks.map((t) => t.name),
+        trainSizes: sizes,
+        testSizes: bench.tasks.map((t) => t.test.n),
+        provenance: bench.provenance,
+      },
+      perTask,
+      average: averageMetrics(perTask),
+      masks: masks ? maskStats(specs, masks) : null,
+      history,
+      timings: {
+        totalSeconds: (performance.now() - t0) / 1000,
+        trainSeconds: trainMs / 1000,
+        fisherSeconds: fisherMs / 1000,
+        evalSeconds: evalMs / 1000,
+        steps,
+        msPerStep: steps ? trainMs / steps : 0,
+        fisherEstimates,
+        msPerFisher: fisherEstimates ? fisherMs / fisherEstimates : 0,
+      },
+      memory: { tensorsAfterFirstEpoch, tensorsAfterLastEpoch, peakRssBytes: peakRss, peakTensorBytes },
+    };
+  } finally {
+    masksT?.flat().forEach((m) => m.dispose());
+    unionT?.forEach((m) => m.dispose());
+    stateTensors(optState).forEach((t) => t.dispose());
+    disposeTaskTensors(trainData);
+    model.dispose();
+  }
+
+  /** One multi-task step; returns the tasks' losses as a [T] tensor. */
+  function trainStep(batch: Int32Array[]): tf.Tensor1D {
+    const result = tf.tidy(() => {
+      const towerGrads: tf.Tensor[][] = model.towers.map((tower) => tower.map((v) => tf.zerosLike(v)));
+      const headGrads: tf.Tensor[] = [];
+      const losses: tf.Scalar[] = [];
+      for (let t = 0; t < T; t++) {
+        const idx = tf.tensor1d(batch[t], 'int32');
+        const x = tf.gather(trainData[t].x, idx) as tf.Tensor4D;
+        const y = tf.oneHot(tf.gather(trainData[t].y, idx) as tf.Tensor1D, bench.tasks[t].numClasses);
+        const tower = model.tower(t);
+        const mask = masksT ? masksT[t] : null;
+        const head = model.heads[t];
+        const { value, grads } = tf.variableGrads(() => {
+          const params = mask && placementForward ? tower.map((v, i) => tf.mul(v, mask[i])) : tower;
+          return tf.losses.softmaxCrossEntropy(y, model.logits(t, x, params)) as tf.Scalar;
+        }, [...tower, head.kernel, head.bias]);
+        losses.push(value);
+        // Eq. 4: task t's gradient reaches only the shared parameters its mask keeps.
+        const k = method.separateTowers ? t : 0;
+        tower.forEach((v, i) => {
+          const g = mask ? tf.mul(grads[v.name], mask[i]) : grads[v.name];
+          towerGrads[k][i] = tf.add(towerGrads[k][i], g);
+        });
+        headGrads.push(grads[head.kernel.name], grads[head.bias.name]);
+      }
+      // The shared extractor follows the mean of the tasks' gradients (the paper's "average of all tasks gradients").
+      const shared = method.separateTowers ? towerGrads.flat() : towerGrads[0].map((g) => tf.div(g, T));
+      const { updates, state } = optimizer.update([...shared, ...headGrads], optState, variables);
+      variables.forEach((v, i) => v.assign(tf.add(v, updates[i])));
+      return { losses: tf.stack(losses) as tf.Tensor1D, state } as unknown as tf.TensorContainer;
+    }) as unknown as { losses: tf.Tensor1D; state: unknown[] };
+    stateTensors(optState).forEach((t) => t.dispose());
+    optState = result.state;
+    return result.losses;
+  }
+
+  function predict(t: number, x: tf.Tensor4D): Int32Array {
+    const out = new Int32Array(x.shape[0]);
+    const chunk = 1000;
+    for (let s = 0; s < x.shape[0]; s += chunk) {
+      const n = Math.min(chunk, x.shape[0] - s);
+      const p = tf.tidy(() => {
+        const xb = tf.slice(x, [s, 0, 0, 0], [n, -1, -1, -1]);
+        const tower = model.tower(t);
+        const params = masksT && placementForward ? tower.map((v, i) => tf.mul(v, masksT![t][i])) : tower;
+        return tf.argMax(model.logits(t, xb, params), 1);
+      });
+      out.set(p.dataSync() as Int32Array, s);
+      p.dispose();
+    }
+    return out;
+  }
+}
+
+function disposeTaskTensors(data: TaskTensors[]): void {
+  const seen = new Set<tf.Tensor>();
+  for (const d of data) {
+    if (!seen.has(d.x)) d.x.dispose();
+    seen.add(d.x);
+    d.y.dispose();
+  }
+}

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../../src/engine/setup.js';
+import { makeExtractor, type Extractor } from '../../src/model/extractor.js';
+import { paramSpecs } from '../../src/model/layers.js';
+import { initParams } from '../../src/model/init.js';
+import { fisherDiagonal, type FisherLabel } from '../../src/sparse/fisher.js';
+import { Rng } from '../../src/util/rng.js';
+
+/** The definition: one backward pass per example (and per class for 'exact'). */
+function fisherByLoop(ex: Extractor, params: tf.Tensor[], head: { kernel: tf.Tensor; bias: tf.Tensor }, x: tf.Tensor4D, y: Int32Array, label: FisherLabel): Float32Array[] {
+  const n = x.shape[0];
+  const C = head.bias.shape[0];
+  const acc = params.map((p) => new Float32Array(p.size));
+  for (let i = 0; i < n; i++) {
+    const xi = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]);
+    const logp = (ps: tf.Tensor[]) =>
+      tf.logSoftmax(tf.add(tf.matMul(ex.forward(xi, ps), head.kernel as tf.Tensor2D), head.bias) as tf.Tensor2D);
+    const lp = logp(params).dataSync();
+    let classes: [number, number][];
+    if (label === 'exact') classes = Array.from({ length: C }, (_, c) => [c, Math.exp(lp[c])]);
+    else if (label === 'true') classes = [[y[i], 1]];
+    else classes = [[lp.indexOf(Math.max(...lp)), 1]];
+    for (const [c, w] of classes) {
+      const grads = tf.grads((...ps: tf.Tensor[]) => tf.sum(tf.slice(logp(ps), [0, c], [1, 1])))(params);
+      grads.forEach((g, p) => {
+        const d = g.dataSync();
+        for (let j = 0; j < d.length; j++) acc[p][j] += (w * d[j] * d[j]) / n;
+      });
+      grads.forEach((g) => g.dispose());
+    }
+  }
+  return acc;
+}
+
+function setup(arch: 'mlp' | 'lenet', shape: [number, number, number], n: number) {
+  const ex = makeExtractor(arch, shape, [7, 5]);
+  const rng = new Rng(3);
+  const params = initParams(paramSpecs(ex.layers), rng).map((v, i) => {
+    // non-zero biases so that every term of the formula matters
+    const s = paramSpecs(ex.layers)[i];
+    if (s.role === 'bias') for (let j = 0; j < v.length; j++) v[j] = 0.1 * rng.normal();
+    return tf.tensor(v, s.shape);
+  });
+  const C = 4;
+  const head = {
+    kernel: tf.tensor2d(Array.from({ length: ex.featureDim * C }, () => rng.normal()), [ex.featureDim, C]),
+    bias: tf.tensor1d(Array.from({ length: C }, () => rng.normal())),
+  };
+  const x = tf.tensor4d(Array.from({ length: n * shape[0] * shape[1] * shape[2] }, () => rng.next()), [n, ...shape]);
+  const y = Int32Array.from({ length: n }, () => rng.int(C));
+  return { ex, params, head, x, y };
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string) {
+  assert.equal(actual.length, expected.length);
+  let scale = 0;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  assert.ok(scale > 0, `${what}: reference is all zeros, the test would prove nothing`);
+  for (let i = 0; i < actual.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) <= 1e-4 * scale + 1e-7, `${what}[${i}]: batched ${actual[i]} vs loop ${expected[i]}`);
+  }
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  for (const arch of ['mlp', 'lenet'] as const) {
+    for (const label of ['predicted', 'true', 'exact'] as const) {
+      test(`batched Fisher equals the per-example loop (${backend}, ${arch}, ${label})`, async () => {
+        await initEngine({ backend });
+        const { ex, params, head, x, y } = setup(arch, arch === 'mlp' ? [4, 4, 1] : [16, 16, 1], 6);
+        const batched = fisherDiagonal(ex, params, head, x, tf.tensor1d(y, 'int32'), label).map((t) => t.dataSync() as Float32Array);
+        const loop = fisherByLoop(ex, params, head, x, y, label);
+        batched.forEach((b, p) => assertClose(b, loop[p], `param ${p}`));
+      });
+    }
+  }
+}
+
+test('Fisher estimation leaks no tensors', async () => {
+  await initEngine({ backend: 'cpu' });
+  const { ex, params, head, x, y } = setup('lenet', [16, 16, 1], 4);
+  const yt = tf.tensor1d(y, 'int32');
+  const before = tf.memory().numTensors;
+  const f = fisherDiagonal(ex, params, head, x, yt, 'exact');
+  assert.equal(tf.memory().numTensors, before + f.length);
+  f.forEach((t) => t.dispose());
+});

@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { keepCount, topKMask } from '../../src/sparse/topk.js';
+import { maskFromScores, randomMask } from '../../src/sparse/masks.js';
+import { maskStats } from '../../src/sparse/mask-stats.js';
+import { paramSpecs } from '../../src/model/layers.js';
+import { Rng } from '../../src/util/rng.js';
+import { FsmtlError } from '../../src/util/errors.js';
+
+const ones = (m: Uint8Array) => m.reduce((a, b) => a + b, 0);
+
+test('topKMask keeps exactly the k largest', () => {
+  const m = topKMask(Float32Array.from([0.1, 5, 3, 0.2, 4]), 3);
+  assert.deepEqual([...m], [0, 1, 1, 0, 1]);
+});
+
+test('topKMask breaks ties at the threshold by lower index', () => {
+  const m = topKMask(Float32Array.from([1, 2, 2, 2, 0]), 2);
+  assert.deepEqual([...m], [0, 1, 1, 0, 0]);
+  const all = topKMask(Float32Array.from([0, 0, 0, 0]), 3);
+  assert.deepEqual([...all], [1, 1, 1, 0]);
+});
+
+test('topKMask edge cases and bad input', () => {
+  assert.equal(ones(topKMask(Float32Array.from([3, 1]), 0)), 0);
+  assert.equal(ones(topKMask(Float32Array.from([3, 1]), 2)), 2);
+  assert.throws(() => topKMask(Float32Array.from([1, NaN, 2]), 1), FsmtlError);
+  assert.throws(() => topKMask(Float32Array.from([1, 2]), 3), /outside/);
+});
+
+test('keepCount rounds p·n and keeps at least one', () => {
+  assert.equal(keepCount(10, 0.3), 3);
+  assert.equal(keepCount(10, 0.01), 1);
+  assert.equal(keepCount(10, 1), 10);
+});
+
+const specs = paramSpecs([
+  { kind: 'dense', name: 'a', inputs: 4, units: 3 },
+  { kind: 'dense', name: 'b', inputs: 3, units: 2 },
+]); // sizes 12, 3, 6, 2 → 23 parameters
+
+test('global scope: one top-K across every parameter tensor', () => {
+  // layer b's kernel has all the large scores
+  const scores = specs.map((s, i) => Float32Array.from({ length: s.size }, (_, j) => (i === 2 ? 100 + j : j / 100)));
+  const m = maskFromScores(specs, scores, 6 / 23, 'global');
+  assert.deepEqual(m.map(ones), [0, 0, 6, 0]);
+});
+
+test('layer scope: the keep ratio holds inside every layer', () => {
+  const scores = specs.map((s, i) => Float32Array.from({ length: s.size }, (_, j) => (i === 2 ? 100 + j : j / 100)));
+  const m = maskFromScores(specs, scores, 0.5, 'layer');
+  assert.equal(ones(m[0]) + ones(m[1]), keepCount(15, 0.5));
+  assert.equal(ones(m[2]) + ones(m[3]), keepCount(8, 0.5));
+});
+
+test('random masks: exact count, seed-determined, different across draws', () => {
+  const a = randomMask(specs, 0.3, 'global', new Rng(1));
+  const b = randomMask(specs, 0.3, 'global', new Rng(1));
+  const rng = new Rng(2);
+  const c1 = randomMask(specs, 0.3, 'global', rng);
+  const c2 = randomMask(specs, 0.3, 'global', rng);
+  assert.equal(a.map(ones).reduce((x, y) => x + y), keepCount(23, 0.3));
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(c1, c2);
+});
+
+test('maskStats: density, overlap, jaccard, union', () => {
+  const s = paramSpecs([{ kind: 'dense', name: 'a', inputs: 2, units: 2 }]); // 4 + 2 = 6
+  const m1 = [Uint8Array.from([1, 1, 1, 0]), Uint8Array.from([0, 0])];
+  const m2 = [Uint8Array.from([0, 1, 1, 1]), Uint8Array.from([0, 1])];
+  const st = maskStats(s, [m1, m2]);
+  assert.deepEqual(st.density, [3 / 6, 4 / 6]);
+  assert.equal(st.overlap[0][1], 2 / 3);
+  assert.equal(st.jaccard[0][1], 2 / 5);
+  assert.equal(st.union, 5 / 6);
+  assert.equal(st.meanOverlap, 2 / 3);
+  assert.deepEqual(st.layerDensity, [[3 / 6], [4 / 6]]);
+});
+
+test('random masks overlap ≈ p, as the overlap measure promises', () => {
+  const big = paramSpecs([{ kind: 'dense', name: 'a', inputs: 200, units: 100 }]);
+  const rng = new Rng(5);
+  const st = maskStats(big, [randomMask(big, 0.3, 'global', rng), randomMask(big, 0.3, 'global', rng)]);
+  assert.ok(Math.abs(st.overlap[0][1] - 0.3) < 0.03, `overlap ${st.overlap[0][1]}`);
+});

@@ -57,11 +57,23 @@ export interface TrainResult {
     fisherEstimates: number;
     msPerFisher: number;
   };
+  /** Live tensors (masks excluded) after the first and the last epoch: equal unless something leaks. */
   memory: { tensorsAfterFirstEpoch: number; tensorsAfterLastEpoch: number; peakRssBytes: number; peakTensorBytes: number };
+}
+
+export interface EpochEndInfo {
+  /** 0-based epoch that just ended. */
+  epoch: number;
+  /** Masks in force during this epoch (null while dense). */
+  masks: TaskMask[] | null;
+  /** The model being trained; read it, do not dispose it. */
+  model: MultiTaskModel;
 }
 
 export interface TrainOptions {
   onProgress?: (e: ProgressEvent) => void;
+  /** Called after every epoch, e.g. to inspect or save masks and weights. */
+  onEpochEnd?: (info: EpochEndInfo) => void;
 }
 
 export const FSMTL_VERSION = '0.1.0';
@@ -142,6 +154,9 @@ export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOp
   let steps = 0;
   let tensorsAfterFirstEpoch = 0;
 
+  // Live tensors other than the masks in force (they appear when the warm-up ends and are state, not a leak).
+  const liveTensors = () => tf.memory().numTensors - (masksT ? masksT.flat().length + unionT!.length : 0);
+
   const estimateFisher = (t: number): Float32Array[] => {
     const f0 = performance.now();
     const n = Math.min(config.fs.samples, sizes[t]);
@@ -212,7 +227,8 @@ export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOp
       }
       trainMs += performance.now() - s0;
       sample();
-      if (epoch === 0) tensorsAfterFirstEpoch = tf.memory().numTensors;
+      if (epoch === 0) tensorsAfterFirstEpoch = liveTensors();
+      opts.onEpochEnd?.({ epoch, masks, model });
       history.push({
         epoch: epoch + 1,
         loss: lossSum.map((l) => l / batches.length),
@@ -220,7 +236,7 @@ export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOp
         masksUpdated,
       });
     }
-    const tensorsAfterLastEpoch = tf.memory().numTensors;
+    const tensorsAfterLastEpoch = liveTensors();
 
     // Evaluation: each task with the network it was trained to use (S_t ⊙ θsh when the mask is in the forward pass).
     const v0 = performance.now();

@@ -1,0 +1,44 @@
+// The typed API behind the CLI: validate a config, load its benchmark, train, return the result.
+import type { Benchmark } from '../data/types.js';
+import { loadBenchmark } from '../data/index.js';
+import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
+import { train, type TrainOptions, type TrainResult } from '../train/trainer.js';
+
+const benchmarkCache = new Map<string, Benchmark>();
+
+/** The benchmark a config asks for. Data splits do not depend on the run seed, so runs share one copy. */
+export function benchmarkFor(config: TrainConfig): Benchmark {
+  const key = JSON.stringify([config.benchmark, config.dataDir, config.trainPerTask, config.testPerTask, config.trainSize]);
+  let b = benchmarkCache.get(key);
+  if (!b) {
+    b =
+      config.benchmark === 'hetero3'
+        ? loadBenchmark('hetero3', { dataDir: config.dataDir, seed: 0, trainPerTask: config.trainPerTask, testPerTask: config.testPerTask })
+        : loadBenchmark('multimnist', { dataDir: config.dataDir, seed: 0, trainSize: config.trainSize, testSize: config.testPerTask });
+    benchmarkCache.set(key, b);
+  }
+  return b;
+}
+
+/** Train one configuration (validated first: invalid input throws an FsmtlError naming the field). */
+export async function runTraining(input: TrainConfigInput | TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const config = parseTrainConfig(input);
+  return train(config, benchmarkFor(config), opts);
+}
+
+/** Train several methods on one benchmark with otherwise identical settings (same data, seed and budget). */
+export async function compareMethods(
+  base: TrainConfigInput,
+  methods: TrainConfig['method'][],
+  seeds: number[],
+  opts: { onStart?: (config: TrainConfig) => TrainOptions } = {},
+): Promise<TrainResult[]> {
+  const results: TrainResult[] = [];
+  for (const seed of seeds) {
+    for (const method of methods) {
+      const config = parseTrainConfig({ ...base, method, seed });
+      results.push(await train(config, benchmarkFor(config), opts.onStart?.(config) ?? {}));
+    }
+  }
+  return results;
+}

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { initEngine } from '../engine/setup.js';
 import { compareMethods, runTraining } from '../experiments/run.js';
-import { BENCHMARK_NAMES, METHOD_NAMES, type TrainConfig, type TrainConfigInput } from '../train/config.js';
+import { BENCHMARK_NAMES, METHOD_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { FSMTL_VERSION, type TrainResult } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FsmtlError } from '../util/errors.js';
@@ -134,8 +134,7 @@ function printResults(results: TrainResult[]): void {
 export function buildProgram(): Command {
   const program = new Command('fsmtl')
     .description('Fisher sparse multi-task learning (Zhang et al., AAAI-24): train, compare, inspect')
-    .version(FSMTL_VERSION)
-    .showHelpAfterError('(run with --help for usage)');
+    .version(FSMTL_VERSION);
 
   addTrainingOptions(
     program
@@ -145,13 +144,13 @@ export function buildProgram(): Command {
       .addOption(new Option('--method <name>', 'method').choices([...METHOD_NAMES]))
       .option('--out <file>', 'write the JSON result here'),
   ).action(async (flags: TrainingFlags & { benchmark?: TrainConfig['benchmark']; method?: TrainConfig['method']; out?: string }) => {
-    const input = configFrom(flags, { benchmark: flags.benchmark, method: flags.method });
+    const input = parseTrainConfig(configFrom(flags, { benchmark: flags.benchmark, method: flags.method }));
     const engine = await initEngine({ backend: input.backend });
     if (!flags.quiet) process.stderr.write(`engine: ${engine.backend}, ${engine.threads} thread(s)\n`);
     let bar: ReturnType<typeof createProgress> | undefined;
     const result = await runTraining(input, {
       onProgress: (e) => {
-        if (!bar) bar = createProgress(`${input.benchmark ?? 'hetero3'} ${(input.method ?? 'fs').toUpperCase()}`, flags.quiet);
+        if (!bar) bar = createProgress(`${input.benchmark} ${input.method.toUpperCase()}`, flags.quiet);
         bar.update(e);
       },
     }).finally(() => bar?.stop());
@@ -181,6 +180,7 @@ export function buildProgram(): Command {
       if (!(METHOD_NAMES as readonly string[]).includes(m)) throw new FsmtlError(`unknown method '${m}' (known: ${METHOD_NAMES.join(', ')})`);
     }
     const seeds = list(flags.seeds).map((s) => number('--seeds', true)(s));
+    for (const b of benchmarks) parseTrainConfig(configFrom(flags, { benchmark: b as TrainConfig['benchmark'] }));
     const engine = await initEngine({ backend: flags.backend });
     if (!flags.quiet) process.stderr.write(`engine: ${engine.backend}, ${engine.threads} thread(s)\n`);
     for (const benchmark of benchmarks) {

@@ -1,0 +1,20 @@
+// fsmtl's public API.
+export { initEngine, engineInfo, type EngineInfo, type EngineOptions, type BackendName } from './engine/setup.js';
+export { runTraining, compareMethods, benchmarkFor } from './experiments/run.js';
+export { train, FSMTL_VERSION, type TrainResult, type TrainOptions, type ProgressEvent, type EpochEndInfo, type EpochLog } from './train/trainer.js';
+export { parseTrainConfig, trainConfigSchema, METHOD_NAMES, BENCHMARK_NAMES, type TrainConfig, type TrainConfigInput, type FsOptions } from './train/config.js';
+export { loadBenchmark, resolveDataDir, readIdxFile, parseIdx, readNpyFile, readNpzFile, parseNpy, parseNpz } from './data/index.js';
+export type { Benchmark, TaskData, Split } from './data/types.js';
+export { makeExtractor, mlpExtractor, lenetExtractor, type Extractor } from './model/extractor.js';
+export { MultiTaskModel } from './model/multitask-model.js';
+export { fisherDiagonal, type FisherLabel } from './sparse/fisher.js';
+export { topKMask, keepCount } from './sparse/topk.js';
+export { maskFromScores, randomMask, type TaskMask, type SelectionScope } from './sparse/masks.js';
+export { maskStats, type MaskStats } from './sparse/mask-stats.js';
+export { createMethod, methodNames } from './methods/registry.js';
+export type { SharingMethod, MaskRequest } from './methods/types.js';
+export { classificationMetrics, averageMetrics, meanStd, type ClassificationMetrics } from './metrics/classification.js';
+export { chain, type GradientTransformation } from './optim/transform.js';
+export { adam } from './optim/adam.js';
+export { FsmtlError } from './util/errors.js';
+export { Rng } from './util/rng.js';

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveDataDir } from '../../src/data/index.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+function fsmtl(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/dev-cli.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A user error: non-zero exit, exactly one line on stderr, no stack trace. */
+function assertOneLineError(r: ReturnType<typeof fsmtl>, pattern: RegExp) {
+  assert.notEqual(r.code, 0, 'exit code must be non-zero');
+  const lines = r.err.trim().split('\n');
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.err}`);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+}
+
+const tiny = ['--train-per-task', '100', '--test-per-task', '100', '--epochs', '1', '--batch-size', '50', '--quiet'];
+
+test('--help works for every command', () => {
+  for (const args of [['--help'], ['train', '--help'], ['demo', '--help'], ['info', '--help']]) {
+    const r = fsmtl(...args);
+    assert.equal(r.code, 0, args.join(' '));
+    assert.match(r.out, /Usage: fsmtl/);
+  }
+  assert.match(fsmtl('train', '--help').out, /--keep <p>/);
+});
+
+test('unknown method or benchmark', () => {
+  assertOneLineError(fsmtl('train', '--method', 'nope'), /argument 'nope' is invalid.*fs, efs, mtl, stl, rs/);
+  assertOneLineError(fsmtl('train', '--benchmark', 'cifar'), /'cifar' is invalid/);
+  assertOneLineError(fsmtl('demo', '--methods', 'fs,bogus'), /unknown method 'bogus'/);
+});
+
+test('keep ratio outside (0, 1] and non-numbers', () => {
+  assertOneLineError(fsmtl('train', '--keep', '0', ...tiny), /config\.keep: keep ratio must be in \(0, 1\]/);
+  assertOneLineError(fsmtl('train', '--keep', '1.5', ...tiny), /config\.keep/);
+  assertOneLineError(fsmtl('train', '--keep', 'abc'), /--keep must be a number, got 'abc'/);
+  assertOneLineError(fsmtl('train', '--epochs', '2.5'), /--epochs must be an integer/);
+});
+
+test('bad config files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsmtl-cfg-'));
+  writeFileSync(join(dir, 'broken.json'), '{"keep": 0.3,');
+  writeFileSync(join(dir, 'wrong.json'), '{"keep": 0.3, "epochz": 3}');
+  assertOneLineError(fsmtl('train', '--config', join(dir, 'broken.json')), /broken\.json is not valid JSON/);
+  assertOneLineError(fsmtl('train', '--config', join(dir, 'wrong.json')), /epochz/);
+  assertOneLineError(fsmtl('train', '--config', join(dir, 'missing.json')), /cannot read config .*missing\.json/);
+});
+
+test('missing and corrupt data are named', () => {
+  const empty = mkdtempSync(join(tmpdir(), 'fsmtl-empty-'));
+  assertOneLineError(fsmtl('train', '--data-dir', empty, ...tiny), /fsmtl: error: .*(MNIST|mnist).*/);
+
+  // A user's copy in the standard layout, with the MNIST training images truncated.
+  const data = resolveDataDir();
+  const copy = mkdtempSync(join(tmpdir(), 'fsmtl-corrupt-'));
+  for (const [folder, files] of Object.entries({
+    mnist: ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
+    'fashion-mnist': ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
+    kmnist: ['kmnist-test-imgs.npz', 'kmnist-test-labels.npz'],
+  })) {
+    mkdirSync(join(copy, folder));
+    for (const f of files) copyFileSync(join(data, folder, f), join(copy, folder, f));
+  }
+  const victim = join(copy, 'mnist', 'train-images-idx3-ubyte.gz');
+  writeFileSync(victim, readFileSync(victim).subarray(0, 5000));
+  assertOneLineError(fsmtl('train', '--data-dir', copy, ...tiny), /train-images-idx3-ubyte\.gz/);
+});
+
+test('a short training run prints the table and writes a complete JSON result', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'fsmtl-out-')), 'sub', 'result.json');
+  const r = fsmtl('train', '--method', 'fs', '--warmup', '0', '--keep', '0.5', '--out', out, ...tiny);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /FS \(p=0\.5\)\s+digits/);
+  assert.match(r.out, /average/);
+  assert.ok(existsSync(out));
+  const json = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(json.config.method, 'fs');
+  assert.equal(json.config.keep, 0.5);
+  assert.equal(json.perTask.length, 3);
+  assert.ok(json.masks.density.every((d: number) => Math.abs(d - 0.5) < 1e-4));
+  assert.ok(json.timings.msPerStep > 0);
+  assert.ok(json.memory.peakRssBytes > 0);
+});

@@ -1,0 +1,55 @@
+// npm run bench: speed and memory figures of issue #3, each ratio measured within this one run.
+//   1. fsmtl's wasm kernels vs the stock ones on a 3-task MLP step (bench/kernels.ts)
+//   2. FS step / MTL step on hetero3 with the same model and batch
+//   3. one Fisher estimate (N = 256 per task) / one training step
+//   4. live tensors after the first and the last epoch, and peak memory of a demo-sized run
+import { benchKernels } from './kernels.js';
+import { initEngine } from '../src/engine/setup.js';
+import { runTraining } from '../src/experiments/run.js';
+import type { TrainConfigInput } from '../src/train/config.js';
+
+const fmt = (x: number, d = 1) => x.toFixed(d);
+const arg = (name: string) => process.argv.includes(name);
+
+async function main() {
+  const engine = await initEngine({});
+  console.log(`engine: ${engine.backend}, ${engine.threads} thread(s); fsmtl kernels: ${engine.registeredKernels.join(', ') || 'none'}\n`);
+
+  if (!arg('--skip-kernels')) {
+    console.log('## Kernels: stock tfjs-backend-wasm vs fsmtl-registered (same run)');
+    const k = await benchKernels();
+    for (const [name, v] of Object.entries(k)) console.log(`${name.padEnd(40)} ${fmt(v, 2)}`);
+    console.log();
+  }
+
+  // hetero3, 784-512-512 MLP, batch 128 per task. FS with warm-up 0 so that every step is a masked step.
+  const base: TrainConfigInput = { benchmark: 'hetero3', trainPerTask: 3840, testPerTask: 500, epochs: 3, batchSize: 128, seed: 0 };
+  const mtl = await runTraining({ ...base, method: 'mtl' });
+  const fs = await runTraining({ ...base, method: 'fs', keep: 0.3, fs: { warmupEpochs: 0, samples: 256, interval: 1 } });
+  const stepRatio = fs.timings.msPerStep / mtl.timings.msPerStep;
+  const fisherPerTask = fs.timings.msPerFisher;
+  console.log('## hetero3, MLP 784-512-512, batch 128 per task, 3 tasks');
+  console.log(`MTL ms/step                              ${fmt(mtl.timings.msPerStep)}`);
+  console.log(`FS  ms/step (p = 0.3, masked)            ${fmt(fs.timings.msPerStep)}`);
+  console.log(`FS step / MTL step                       ${fmt(stepRatio, 2)}   (target ≤ 1.3)`);
+  console.log(`Fisher estimate, N = 256, one task, ms   ${fmt(fisherPerTask)}`);
+  console.log(`Fisher estimate / FS step                ${fmt(fisherPerTask / fs.timings.msPerStep, 2)}   (target ≤ 1)`);
+  console.log();
+  console.log('## Memory');
+  for (const r of [mtl, fs]) {
+    const m = r.memory;
+    const ok = m.tensorsAfterFirstEpoch === m.tensorsAfterLastEpoch ? 'no leak' : 'LEAK';
+    console.log(
+      `${r.config.method.toUpperCase().padEnd(4)} live tensors after epoch 1: ${m.tensorsAfterFirstEpoch}, after epoch ${r.config.epochs}: ${m.tensorsAfterLastEpoch} (${ok}); ` +
+        `peak RSS ${fmt(m.peakRssBytes / 2 ** 20, 0)} MiB, peak tensor memory ${fmt(m.peakTensorBytes / 2 ** 20, 0)} MiB`,
+    );
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench failed: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { FsmtlError } from '../util/errors.js';
+import './wasm/install.js';
 
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
 
@@ -23,14 +24,15 @@ export interface EngineOptions {
 }
 
 let current: EngineInfo | undefined;
-const kernelInstallers: Record<string, (opts: EngineOptions) => Promise<{ threads: number; kernels: string[] }>> = {};
+type Installer = (opts: EngineOptions) => Promise<{ threads: number; kernels: string[] }>;
+// `var` on purpose: ./wasm/install.js (imported above) registers while this module is still being
+// evaluated (a circular import); a `const` would still be in its temporal dead zone then.
+// eslint-disable-next-line no-var
+var installers: Record<string, Installer> | undefined;
 
-/** Lets backend-specific modules (e.g. the wasm kernels) hook into initialisation without a cycle. */
-export function registerBackendInstaller(
-  backend: string,
-  install: (opts: EngineOptions) => Promise<{ threads: number; kernels: string[] }>,
-): void {
-  kernelInstallers[backend] = install;
+/** Lets backend-specific modules (e.g. the wasm kernels) hook into initialisation. */
+export function registerBackendInstaller(backend: string, install: Installer): void {
+  (installers ??= {})[backend] = install;
 }
 
 async function ensureGradients(): Promise<void> {
@@ -61,12 +63,13 @@ async function tryTfjsNode(): Promise<boolean> {
 /** Emscripten's Node glue re-throws every uncaught exception and prints its whole minified source; drop its handlers. */
 async function withoutEmscriptenHandlers<T>(fn: () => Promise<T>): Promise<T> {
   const events = ['uncaughtException', 'unhandledRejection'] as const;
-  const before = events.map((e) => new Set(process.listeners(e)));
+  const listeners = (e: string) => process.listeners(e as 'uncaughtException') as unknown[];
+  const before = events.map((e) => new Set(listeners(e)));
   try {
     return await fn();
   } finally {
     events.forEach((e, i) => {
-      for (const l of process.listeners(e)) if (!before[i].has(l)) process.removeListener(e, l as never);
+      for (const l of listeners(e)) if (!before[i].has(l)) process.removeListener(e, l as never);
     });
   }
 }
@@ -88,7 +91,7 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
     }
   }
   if (wanted === 'wasm' || wanted === 'auto') {
-    const installer = kernelInstallers['wasm'];
+    const installer = installers?.['wasm'];
     const extra = installer ? await withoutEmscriptenHandlers(() => installer(opts)) : { threads: 1, kernels: [] };
     const ok = await withoutEmscriptenHandlers(() => tf.setBackend('wasm'));
     if (ok) {

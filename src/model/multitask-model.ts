@@ -56,9 +56,13 @@ export class MultiTaskModel {
 
   /** Logits of task t for x, with the given effective extractor parameters. */
   logits(t: number, x: tf.Tensor4D, params: tf.Tensor[]): tf.Tensor2D {
+    return this.logitsWith(x, params, this.heads[t].kernel, this.heads[t].bias);
+  }
+
+  /** Logits with explicit extractor and head parameters (so that gradients can be taken with respect to them). */
+  logitsWith(x: tf.Tensor4D, params: tf.Tensor[], headKernel: tf.Tensor, headBias: tf.Tensor): tf.Tensor2D {
     const feats = this.extractor.forward(x, params);
-    const h = this.heads[t];
-    return tf.add(tf.matMul(feats, h.kernel as tf.Tensor2D), h.bias) as tf.Tensor2D;
+    return tf.add(tf.matMul(feats, headKernel as tf.Tensor2D), headBias) as tf.Tensor2D;
   }
 
   allVariables(): tf.Variable[] {

@@ -18,7 +18,9 @@ async function main() {
   if (!arg('--skip-kernels')) {
     console.log('## Kernels: stock tfjs-backend-wasm vs fsmtl-registered (same run)');
     const k = await benchKernels();
-    for (const [name, v] of Object.entries(k)) console.log(`${name.padEnd(40)} ${fmt(v, 2)}`);
+    for (const [name, v] of Object.entries(k)) {
+      console.log(`${name.padEnd(40)} ${Number.isNaN(v) ? 'unsupported (stock wasm has no Conv2DBackpropFilter)' : fmt(v, 2)}`);
+    }
     console.log();
   }
 

@@ -52,7 +52,17 @@ export const trainConfigSchema = z
     backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'),
     fs: fsOptionsSchema.default(fsOptionsSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A sparse method whose masks never arrive would silently train as MTL.
+    if (['fs', 'efs', 'rs'].includes(c.method) && c.epochs <= c.fs.warmupEpochs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['epochs'],
+        message: `${c.method} applies its masks after ${c.fs.warmupEpochs} warm-up epoch(s), so it needs more epochs than that (got ${c.epochs}); lower fs.warmupEpochs (--warmup) or raise epochs`,
+      });
+    }
+  });
 
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;

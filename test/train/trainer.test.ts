@@ -104,4 +104,6 @@ test('invalid configs are rejected with the field named', async () => {
   await assert.rejects(runTraining({ ...small, method: 'nope' as never }), /config\.method/);
   await assert.rejects(runTraining({ ...small, fs: { warmupEpochs: -1 } }), /config\.fs\.warmupEpochs/);
   await assert.rejects(runTraining({ ...small, bogus: 1 } as never), /config: .*bogus/);
+  await assert.rejects(runTraining({ ...small, method: 'rs', epochs: 2, fs: { warmupEpochs: 2 } }), /config\.epochs: rs applies its masks after 2 warm-up/);
+  await runTraining({ ...small, method: 'mtl', epochs: 1, fs: { warmupEpochs: 2 } }); // dense methods have no warm-up constraint
 });

@@ -212,28 +212,25 @@ function loadSplit(spec: SplitSpec, dir: string, numClasses: number): ImageSet {
   return loc.format === 'idx' ? loadIdxPair(loc, numClasses) : loadNpzPair(loc, numClasses);
 }
 
-/** MNIST, official train (60k) and test (10k) splits, from IDX files (gzip or raw). */
-export function loadMnist(dir?: string): TrainTestDataset {
+function loadTrainTest(name: string, folders: string[], dir?: string): TrainTestDataset {
   const d = resolveDataDir(dir);
   return {
-    name: 'MNIST',
+    name,
     numClasses: 10,
     dir: d,
-    train: loadSplit(idxSpec('MNIST', MNIST_FOLDERS, 'train'), d, 10),
-    test: loadSplit(idxSpec('MNIST', MNIST_FOLDERS, 'test'), d, 10),
+    train: loadSplit(idxSpec(name, folders, 'train'), d, 10),
+    test: loadSplit(idxSpec(name, folders, 'test'), d, 10),
   };
+}
+
+/** MNIST, official train (60k) and test (10k) splits, from IDX files (gzip or raw). */
+export function loadMnist(dir?: string): TrainTestDataset {
+  return loadTrainTest('MNIST', MNIST_FOLDERS, dir);
 }
 
 /** Fashion-MNIST, official train (60k) and test (10k) splits, from IDX files (gzip or raw). */
 export function loadFashionMnist(dir?: string): TrainTestDataset {
-  const d = resolveDataDir(dir);
-  return {
-    name: 'Fashion-MNIST',
-    numClasses: 10,
-    dir: d,
-    train: loadSplit(idxSpec('Fashion-MNIST', FASHION_FOLDERS, 'train'), d, 10),
-    test: loadSplit(idxSpec('Fashion-MNIST', FASHION_FOLDERS, 'test'), d, 10),
-  };
+  return loadTrainTest('Fashion-MNIST', FASHION_FOLDERS, dir);
 }
 
 /**

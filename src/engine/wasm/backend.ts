@@ -83,6 +83,31 @@ export function runStock(name: string, args: KernelArgs): TensorInfo {
  * Transposes the last two axes of a rank-3 float32 tensor [B, R, C] → [B, C, R]. Done in JS on the heap
  * (32×32 tiles): 2–3× faster than the stock C++ Transpose kernel for these 2-D cases.
  */
+/** The stock (XNNPACK) NHWC convolution with stride 1 and explicit spatial padding. */
+export function stockConv2d(
+  backend: WasmBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  pad: { top: number; bottom: number; left: number; right: number },
+  dilations: [number, number],
+): TensorInfo {
+  return runStock(tf.Conv2D, {
+    inputs: { x, filter },
+    backend,
+    attrs: {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [pad.top, pad.bottom],
+        [pad.left, pad.right],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations,
+    } as unknown as tf.NamedAttrMap,
+  });
+}
+
 export function transposeLast2(backend: WasmBackend, t: TensorInfo): TensorInfo {
   const [b, r, c] = t.shape;
   const out = alloc(backend, [b, c, r]);

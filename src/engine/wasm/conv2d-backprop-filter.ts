@@ -12,7 +12,7 @@
 // wasm heap, times dy viewed as [N·oh·ow, cout] with XNNPACK.
 // NHWC, any strides, 'same' / 'valid' / explicit padding; dilations are always 1 for this kernel.
 import * as tf from '@tensorflow/tfjs-core';
-import { alloc, free, heapF32, runStock, xnnMatMul, type TensorInfo, type WasmBackend } from './backend.js';
+import { alloc, free, heapF32, runStock, stockConv2d, xnnMatMul, type TensorInfo, type WasmBackend } from './backend.js';
 
 /** colsT[(i·kw + j)·cin + c][p] = x at the (i, j) tap of output position p (0 in the padding). */
 export function im2colTransposed(
@@ -107,21 +107,7 @@ function viaConv(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, info: tf.b
     temps.push(xT);
     const dyT = runStock(tf.Transpose, { inputs: { x: dy }, backend, attrs: { perm: [1, 2, 0, 3] } }); // [oh, ow, N, cout]
     temps.push(dyT);
-    const r = runStock(tf.Conv2D, {
-      inputs: { x: xT, filter: dyT },
-      backend,
-      attrs: {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [top, bottom],
-          [left, right],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-        dilations: [sh, sw],
-      } as unknown as tf.NamedAttrMap,
-    }); // [cin, kh, kw, cout]
+    const r = stockConv2d(backend, xT, dyT, { top, bottom, left, right }, [sh, sw]); // [cin, kh, kw, cout]
     temps.push(r);
     if (r.shape[1] !== kh || r.shape[2] !== kw) throw new Error(`Conv2DBackpropFilter: internal shape ${r.shape}`);
     return runStock(tf.Transpose, { inputs: { x: r }, backend, attrs: { perm: [1, 2, 0, 3] } });

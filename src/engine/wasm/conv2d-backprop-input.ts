@@ -11,6 +11,7 @@ import {
   free,
   heapF32,
   runStock,
+  stockConv2d,
   transposeLast2,
   view,
   xnnMatMul,
@@ -69,22 +70,7 @@ function viaConv(backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, info:
         }
       }
     }
-    const out = runStock(tf.Conv2D, {
-      inputs: { x: dy, filter: rotated },
-      backend,
-      attrs: {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [top, bottom],
-          [left, right],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-        dilations: [1, 1],
-      } as unknown as tf.NamedAttrMap,
-    });
-    return out;
+    return stockConv2d(backend, dy, rotated, { top, bottom, left, right }, [1, 1]);
   } finally {
     free(backend, rotated);
   }

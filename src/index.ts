@@ -1,7 +1,7 @@
 // fsmtl's public API.
 export { initEngine, engineInfo, type EngineInfo, type EngineOptions, type BackendName } from './engine/setup.js';
 export { runTraining, compareMethods, benchmarkFor } from './experiments/run.js';
-export { train, FSMTL_VERSION, type TrainResult, type TrainOptions, type ProgressEvent, type EpochEndInfo, type EpochLog } from './train/trainer.js';
+export { train, trainModel, FSMTL_VERSION, type TrainedModel, type TrainResult, type TrainOptions, type ProgressEvent, type EpochEndInfo, type EpochLog } from './train/trainer.js';
 export { parseTrainConfig, trainConfigSchema, METHOD_NAMES, BENCHMARK_NAMES, type TrainConfig, type TrainConfigInput, type FsOptions } from './train/config.js';
 export { loadBenchmark, resolveDataDir, readIdxFile, parseIdx, readNpyFile, readNpzFile, parseNpy, parseNpz } from './data/index.js';
 export type { Benchmark, TaskData, Split } from './data/types.js';

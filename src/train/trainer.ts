@@ -111,8 +111,23 @@ function unionTensors(masks: TaskMask[], specs: { shape: number[] }[]): tf.Tenso
   });
 }
 
+/** A trained network and its final masks; the caller owns the model and must dispose() it. */
+export interface TrainedModel {
+  result: TrainResult;
+  model: MultiTaskModel;
+  /** Each task's final mask over the shared parameters (null for dense methods). */
+  masks: TaskMask[] | null;
+}
+
 /** Train one method on one benchmark and evaluate it on the test splits. */
 export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOptions = {}): Promise<TrainResult> {
+  const { result, model } = await trainModel(config, bench, opts);
+  model.dispose();
+  return result;
+}
+
+/** As train(), but hands back the trained model and masks (for checkpoints, export, prediction). */
+export async function trainModel(config: TrainConfig, bench: Benchmark, opts: TrainOptions = {}): Promise<TrainedModel> {
   const engine = await initEngine({ backend: config.backend });
   const t0 = performance.now();
   let peakRss = process.memoryUsage().rss;
@@ -153,6 +168,7 @@ export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOp
   let trainMs = 0;
   let steps = 0;
   let tensorsAfterFirstEpoch = 0;
+  let trained = false;
 
   // Live tensors other than the masks in force (they appear when the warm-up ends and are state, not a leak).
   const liveTensors = () => tf.memory().numTensors - (masksT ? masksT.flat().length + unionT!.length : 0);
@@ -250,7 +266,7 @@ export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOp
     sample();
     const evalMs = performance.now() - v0;
 
-    return {
+    const result: TrainResult = {
       fsmtlVersion: FSMTL_VERSION,
       config,
       engine,
@@ -278,12 +294,14 @@ export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOp
       },
       memory: { tensorsAfterFirstEpoch, tensorsAfterLastEpoch, peakRssBytes: peakRss, peakTensorBytes },
     };
+    trained = true;
+    return { result, model, masks };
   } finally {
     masksT?.flat().forEach((m) => m.dispose());
     unionT?.forEach((m) => m.dispose());
     stateTensors(optState).forEach((t) => t.dispose());
     disposeTaskTensors(trainData);
-    model.dispose();
+    if (!trained) model.dispose();
   }
 
   /** One multi-task step; returns the tasks' losses as a [T] tensor. */

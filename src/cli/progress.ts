@@ -44,6 +44,11 @@ export function createProgress(label: string, quiet = false): Progress {
   let started = false;
   return {
     update(e) {
+      if (e.steps === 0 && started) {
+        // Fisher or evaluation phase: no steps to count, only the label changes.
+        bar.update({ phase: e.phase, epoch: e.epoch + 1, epochs: e.epochs });
+        return;
+      }
       const total = e.epochs * Math.max(1, e.steps);
       const value = e.epoch * Math.max(1, e.steps) + e.step;
       const payload = { epoch: e.epoch + 1, epochs: e.epochs, phase: e.phase, loss: Number.isNaN(e.loss) ? '-' : e.loss.toFixed(4) };

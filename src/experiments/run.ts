@@ -2,7 +2,7 @@
 import type { Benchmark } from '../data/types.js';
 import { loadBenchmark } from '../data/index.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
-import { train, type TrainOptions, type TrainResult } from '../train/trainer.js';
+import { train, trainModel, type TrainedModel, type TrainOptions, type TrainResult } from '../train/trainer.js';
 
 const benchmarkCache = new Map<string, Benchmark>();
 
@@ -24,6 +24,12 @@ export function benchmarkFor(config: TrainConfig): Benchmark {
 export async function runTraining(input: TrainConfigInput | TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const config = parseTrainConfig(input);
   return train(config, benchmarkFor(config), opts);
+}
+
+/** As runTraining, but also hands back the trained model and masks (e.g. for saveCheckpoint); dispose() the model. */
+export async function runTrainingWithModel(input: TrainConfigInput | TrainConfig, opts: TrainOptions = {}): Promise<TrainedModel> {
+  const config = parseTrainConfig(input);
+  return trainModel(config, benchmarkFor(config), opts);
 }
 
 /** Train several methods on one benchmark with otherwise identical settings (same data, seed and budget). */

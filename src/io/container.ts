@@ -1,0 +1,137 @@
+// Reading fsmtl's own files inside the safetensors container: their metadata fields and the tensors
+// they must hold, with errors that name the file and the problem. Pure, no I/O.
+import { FsmtlError } from '../util/errors.js';
+import { FSMTL_VERSION } from '../train/trainer.js';
+import type { SafeDtype, SafeFile, SafeTensor } from './safetensors.js';
+
+export type FsmtlFormat = 'fsmtl-checkpoint' | 'fsmtl-task-model';
+
+const describe: Record<FsmtlFormat, string> = {
+  'fsmtl-checkpoint': 'an fsmtl checkpoint (fsmtl train --save)',
+  'fsmtl-task-model': 'an exported fsmtl task model (fsmtl export)',
+};
+
+/** The file's `format` metadata, or an error if it is not one of fsmtl's formats. */
+export function formatOf(file: SafeFile, name: string): FsmtlFormat {
+  const f = file.metadata.format;
+  if (f === 'fsmtl-checkpoint' || f === 'fsmtl-task-model') return f;
+  throw new FsmtlError(
+    `${name}: not an fsmtl model: its safetensors metadata has ${f === undefined ? 'no "format" field' : `format ${JSON.stringify(f)}`} (expected "fsmtl-checkpoint" or "fsmtl-task-model")`,
+  );
+}
+
+/** Checks the format and that its version is one this fsmtl reads. */
+export function checkFormat(file: SafeFile, name: string, want: FsmtlFormat, supported: number): number {
+  const f = formatOf(file, name);
+  if (f !== want) throw new FsmtlError(`${name}: this is ${describe[f]}, not ${describe[want]}`);
+  const v = file.metadata.format_version;
+  const n = Number(v);
+  if (v === undefined || !Number.isSafeInteger(n) || n < 1) {
+    throw new FsmtlError(`${name}: bad or missing format_version ${JSON.stringify(v)} in the metadata`);
+  }
+  if (n > supported) {
+    throw new FsmtlError(
+      `${name}: format version ${n} (written by fsmtl ${file.metadata.fsmtl_version ?? '?'}) is newer than this fsmtl ${FSMTL_VERSION} reads (≤ ${supported}); upgrade fsmtl`,
+    );
+  }
+  return n;
+}
+
+export class MetaReader {
+  constructor(
+    private readonly file: SafeFile,
+    private readonly name: string,
+  ) {}
+
+  fail(key: string, what: string): never {
+    throw new FsmtlError(`${this.name}: metadata field '${key}' ${what}`);
+  }
+
+  string(key: string): string {
+    const v = this.file.metadata[key];
+    if (v === undefined) this.fail(key, 'is missing');
+    return v;
+  }
+
+  json(key: string): unknown {
+    const s = this.string(key);
+    try {
+      return JSON.parse(s);
+    } catch (e) {
+      this.fail(key, `is not valid JSON (${(e as Error).message})`);
+    }
+  }
+
+  oneOf<T extends string>(key: string, values: readonly T[]): T {
+    const v = this.string(key);
+    if (!(values as readonly string[]).includes(v)) this.fail(key, `must be ${values.join(' or ')}, got ${JSON.stringify(v)}`);
+    return v as T;
+  }
+
+  positiveInts(key: string, length?: number): number[] {
+    const v = this.json(key);
+    if (!Array.isArray(v) || !v.every((d) => Number.isSafeInteger(d) && d > 0) || (length !== undefined && v.length !== length)) {
+      this.fail(key, `must be ${length !== undefined ? `${length} ` : 'a list of '}positive integers, got ${JSON.stringify(v)}`);
+    }
+    return v as number[];
+  }
+
+  positiveInt(key: string): number {
+    const n = Number(this.string(key));
+    if (!Number.isSafeInteger(n) || n < 1) this.fail(key, `must be a positive integer, got ${JSON.stringify(this.string(key))}`);
+    return n;
+  }
+
+  number(key: string): number {
+    const n = Number(this.string(key));
+    if (!Number.isFinite(n)) this.fail(key, `must be a number, got ${JSON.stringify(this.string(key))}`);
+    return n;
+  }
+
+  names(key: string): string[] {
+    const v = this.json(key);
+    if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string' && s.length > 0) || new Set(v).size !== v.length) {
+      this.fail(key, `must be a non-empty list of distinct names, got ${JSON.stringify(v)}`);
+    }
+    return v as string[];
+  }
+}
+
+const shapeText = (s: number[]) => `[${s.join(', ')}]`;
+
+/** Hands out a file's tensors by name, checking dtype and shape; `rest()` lists the ones never asked for. */
+export class TensorReader {
+  private readonly taken = new Set<string>();
+
+  constructor(
+    private readonly file: SafeFile,
+    private readonly name: string,
+    /** Says what defines the expected shapes, for error messages, e.g. "the config's architecture (mlp 784-32-32)". */
+    private readonly because: string,
+  ) {}
+
+  has(key: string): boolean {
+    return this.file.tensors.has(key);
+  }
+
+  /** The tensor, or an error if it is missing, of another dtype, or (when `shape` is given) of another shape. */
+  take(key: string, dtypes: SafeDtype[], shape?: number[]): SafeTensor {
+    const t = this.file.tensors.get(key);
+    if (!t) throw new FsmtlError(`${this.name}: missing tensor '${key}' (${this.because} needs it)`);
+    if (!dtypes.includes(t.dtype)) throw new FsmtlError(`${this.name}: tensor '${key}' is ${t.dtype}, expected ${dtypes.join(' or ')}`);
+    if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
+      throw new FsmtlError(`${this.name}: tensor '${key}' has shape ${shapeText(t.shape)}, but ${this.because} needs ${shapeText(shape)}`);
+    }
+    this.taken.add(key);
+    return t;
+  }
+
+  /** Errors if the file holds tensors nobody asked for (a file of another architecture or method). */
+  checkNoneLeft(): void {
+    const extra = [...this.file.tensors.keys()].filter((k) => !this.taken.has(k));
+    if (extra.length) {
+      const list = extra.slice(0, 5).map((k) => `'${k}'`).join(', ') + (extra.length > 5 ? `, … (${extra.length} in all)` : '');
+      throw new FsmtlError(`${this.name}: unexpected tensor(s) ${list}: ${this.because} has no such parameters`);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+// Inference for one task: its dense effective extractor weights (S_t ⊙ θsh, or θsh when the task
+// computes with the whole extractor) and its head, from a checkpoint or from an exported task model.
+// A sparse task model is scattered back into dense matrices once, at load time; prediction then runs
+// the same dense ops as training (so the outputs are those of the full multi-task model).
+import * as tf from '@tensorflow/tfjs-core';
+import { engineInfo } from '../engine/setup.js';
+import { makeExtractor, type Extractor, type ExtractorArch } from '../model/extractor.js';
+import { paramSpecs } from '../model/layers.js';
+import { FsmtlError } from '../util/errors.js';
+import { taskIndex, towerOf, type Checkpoint, type HeadWeights } from './checkpoint.js';
+import type { TaskModel } from './export.js';
+import { scatterKept } from './sparse-layout.js';
+
+export interface TaskNetwork {
+  task: string;
+  arch: ExtractorArch;
+  hidden: number[];
+  inputShape: [number, number, number];
+  numClasses: number;
+  /** Extractor parameters the task computes with, dense, in ParamSpec order. */
+  params: Float32Array[];
+  head: HeadWeights;
+}
+
+/** The network task `task` predicts with in a checkpoint. */
+export function checkpointNetwork(c: Checkpoint, task: string | number): TaskNetwork {
+  const t = taskIndex(c, task);
+  const tower = towerOf(c, t);
+  const masked = c.masks !== null && c.config.fs.placement === 'forward';
+  // m ? v : 0 rather than v * m, so that dropped entries are +0 exactly as in a scattered task model.
+  const params = tower.map((v, i) => (masked ? v.map((x, j) => (c.masks![t][i][j] ? x : 0)) : v));
+  return {
+    task: c.tasks[t],
+    arch: c.config.arch,
+    hidden: c.config.hidden,
+    inputShape: c.inputShape,
+    numClasses: c.numClasses[t],
+    params,
+    head: c.heads[t],
+  };
+}
+
+/** The dense network of an exported task model (sparse tensors scattered into zeros). */
+export function taskModelNetwork(m: TaskModel): TaskNetwork {
+  return {
+    task: m.task,
+    arch: m.arch,
+    hidden: m.hidden,
+    inputShape: m.inputShape,
+    numClasses: m.numClasses,
+    params: m.params.map((p, i) => (p.layout === 'dense' ? p.values : scatterKept({ size: m.specs[i].size, indices: p.indices, values: p.values }))),
+    head: m.head,
+  };
+}
+
+/** A task network with its weights uploaded as tensors. Call dispose() when done. */
+export class Predictor {
+  readonly extractor: Extractor;
+  private readonly params: tf.Tensor[];
+  private readonly kernel: tf.Tensor2D;
+  private readonly bias: tf.Tensor1D;
+
+  constructor(readonly network: TaskNetwork) {
+    if (!engineInfo()) throw new FsmtlError('the tensor engine is not initialised: call `await initEngine()` before predicting');
+    const n = network;
+    this.extractor = makeExtractor(n.arch, n.inputShape, n.hidden);
+    const specs = paramSpecs(this.extractor.layers);
+    if (specs.length !== n.params.length || specs.some((s, i) => s.size !== n.params[i].length)) {
+      throw new FsmtlError(`task '${n.task}': its parameters do not fit its architecture (${n.arch}, hidden ${n.hidden.join('-')})`);
+    }
+    this.params = specs.map((s, i) => tf.tensor(n.params[i], s.shape));
+    this.kernel = tf.tensor2d(n.head.kernel, [this.extractor.featureDim, n.numClasses]);
+    this.bias = tf.tensor1d(n.head.bias);
+  }
+
+  get inputSize(): number {
+    return this.network.inputShape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Logits [n, numClasses] row-major, for n images (row-major N×H×W×C, values in [0, 1]). */
+  logits(images: Float32Array, n: number, batchSize = 1000): Float32Array {
+    return this.run(images, n, batchSize, false) as Float32Array;
+  }
+
+  /** Predicted class of each of n images. */
+  predict(images: Float32Array, n: number, batchSize = 1000): Int32Array {
+    return this.run(images, n, batchSize, true) as Int32Array;
+  }
+
+  private run(images: Float32Array, n: number, batchSize: number, argmax: boolean): Float32Array | Int32Array {
+    const size = this.inputSize;
+    const [h, w, c] = this.network.inputShape;
+    if (!Number.isSafeInteger(n) || n < 0 || images.length !== n * size) {
+      throw new FsmtlError(`task '${this.network.task}': expected ${n} images of ${h}×${w}×${c} = ${n * size} values, got ${images.length}`);
+    }
+    const C = this.network.numClasses;
+    const out = argmax ? new Int32Array(n) : new Float32Array(n * C);
+    for (let s = 0; s < n; s += batchSize) {
+      const m = Math.min(batchSize, n - s);
+      const r = tf.tidy(() => {
+        const x = tf.tensor4d(images.subarray(s * size, (s + m) * size), [m, h, w, c]);
+        const feats = this.extractor.forward(x, this.params);
+        const logits = tf.add(tf.matMul(feats, this.kernel), this.bias);
+        return argmax ? tf.argMax(logits, 1) : logits;
+      });
+      out.set(r.dataSync() as Float32Array | Int32Array, argmax ? s : s * C);
+      r.dispose();
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const t of [...this.params, this.kernel, this.bias]) t.dispose();
+  }
+}
+
+/** Predicted classes of n images with a task network (uploads its weights, predicts, frees them). */
+export function predict(model: TaskNetwork | Predictor, images: Float32Array, n: number): Int32Array {
+  if (model instanceof Predictor) return model.predict(images, n);
+  const p = new Predictor(model);
+  try {
+    return p.predict(images, n);
+  } finally {
+    p.dispose();
+  }
+}

@@ -1,6 +1,6 @@
 // fsmtl's public API.
 export { initEngine, engineInfo, type EngineInfo, type EngineOptions, type BackendName } from './engine/setup.js';
-export { runTraining, compareMethods, benchmarkFor } from './experiments/run.js';
+export { runTraining, runTrainingWithModel, compareMethods, benchmarkFor } from './experiments/run.js';
 export { train, trainModel, FSMTL_VERSION, type TrainedModel, type TrainResult, type TrainOptions, type ProgressEvent, type EpochEndInfo, type EpochLog } from './train/trainer.js';
 export { parseTrainConfig, trainConfigSchema, METHOD_NAMES, BENCHMARK_NAMES, type TrainConfig, type TrainConfigInput, type FsOptions } from './train/config.js';
 export { loadBenchmark, resolveDataDir, readIdxFile, parseIdx, readNpyFile, readNpzFile, parseNpy, parseNpz } from './data/index.js';
@@ -16,5 +16,11 @@ export type { SharingMethod, MaskRequest } from './methods/types.js';
 export { classificationMetrics, averageMetrics, meanStd, type ClassificationMetrics } from './metrics/classification.js';
 export { chain, type GradientTransformation } from './optim/transform.js';
 export { adam } from './optim/adam.js';
+export { saveCheckpoint, loadCheckpoint, restoreModel, checkpointFromTrained, encodeCheckpoint, decodeCheckpoint, type Checkpoint } from './io/checkpoint.js';
+export { exportTask, saveTaskModel, loadTaskModel, taskModelSize, encodeTaskModel, decodeTaskModel, type TaskModel, type TaskModelSize, type ExportOptions } from './io/export.js';
+export { Predictor, predict, checkpointNetwork, taskModelNetwork, type TaskNetwork } from './io/predictor.js';
+export { loadModelFile, modelFileNetworks, type ModelFile } from './io/model-file.js';
+export { readImages, imagesFromBytes, checkInputShape, type ImageBatch } from './io/predict-input.js';
+export { encodeSafetensors, decodeSafetensors, readSafetensorsFile, writeSafetensorsFile, type SafeTensor, type SafeFile, type SafeDtype } from './io/safetensors.js';
 export { FsmtlError } from './util/errors.js';
 export { Rng } from './util/rng.js';

@@ -2,11 +2,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { initEngine } from '../engine/setup.js';
-import { compareMethods, runTraining } from '../experiments/run.js';
+import { compareMethods, runTraining, runTrainingWithModel } from '../experiments/run.js';
+import { saveCheckpoint } from '../io/checkpoint.js';
 import { BENCHMARK_NAMES, METHOD_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
-import { FSMTL_VERSION, type TrainResult } from '../train/trainer.js';
+import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FsmtlError } from '../util/errors.js';
+import { addModelCommands } from './model-commands.js';
 import { createProgress } from './progress.js';
 import { maskTable, methodLabel, perTaskTable, seedTable } from './table.js';
 
@@ -142,19 +144,34 @@ export function buildProgram(): Command {
       .description('train one method on one benchmark, print per-task metrics and write a JSON result')
       .addOption(new Option('--benchmark <name>', 'benchmark').choices([...BENCHMARK_NAMES]))
       .addOption(new Option('--method <name>', 'method').choices([...METHOD_NAMES]))
-      .option('--out <file>', 'write the JSON result here'),
-  ).action(async (flags: TrainingFlags & { benchmark?: TrainConfig['benchmark']; method?: TrainConfig['method']; out?: string }) => {
+      .option('--out <file>', 'write the JSON result here')
+      .option('--save <file>', 'write a checkpoint of the trained model (safetensors) here'),
+  ).action(async (flags: TrainingFlags & { benchmark?: TrainConfig['benchmark']; method?: TrainConfig['method']; out?: string; save?: string }) => {
     const input = parseTrainConfig(configFrom(flags, { benchmark: flags.benchmark, method: flags.method }));
     const engine = await initEngine({ backend: input.backend });
     if (!flags.quiet) process.stderr.write(`engine: ${engine.backend}, ${engine.threads} thread(s)\n`);
     let bar: ReturnType<typeof createProgress> | undefined;
-    const result = await runTraining(input, {
+    const options: TrainOptions = {
       onProgress: (e) => {
         if (!bar) bar = createProgress(`${input.benchmark} ${input.method.toUpperCase()}`, flags.quiet);
         bar.update(e);
       },
-    }).finally(() => bar?.stop());
+    };
+    let result: TrainResult;
+    let saved = '';
+    if (flags.save) {
+      const trained = await runTrainingWithModel(input, options).finally(() => bar?.stop());
+      try {
+        saved = `Checkpoint (${saveCheckpoint(flags.save, trained).toLocaleString('en-US')} bytes) written to ${flags.save}\n`;
+      } finally {
+        trained.model.dispose();
+      }
+      result = trained.result;
+    } else {
+      result = await runTraining(input, options).finally(() => bar?.stop());
+    }
     printResults([result]);
+    process.stdout.write(saved);
     if (flags.out) {
       writeFileAtomic(flags.out, JSON.stringify(result, null, 2) + '\n');
       process.stdout.write(`Result written to ${flags.out}\n`);
@@ -206,6 +223,8 @@ export function buildProgram(): Command {
     }
     process.stdout.write(`\nJSON results in ${flags.outDir}/\n`);
   });
+
+  addModelCommands(program);
 
   program
     .command('info')

@@ -1,0 +1,92 @@
+// `fsmtl export` and `fsmtl predict`: a task's stand-alone sparse model, and predictions from a model file.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { extname } from 'node:path';
+import { initEngine } from '../engine/setup.js';
+import { loadCheckpoint } from '../io/checkpoint.js';
+import { exportTask, saveTaskModel, taskModelSize, type ExportLayout, type TaskModel, type TaskModelSize } from '../io/export.js';
+import { writeBytesAtomic } from '../io/files.js';
+import { loadModelFile, modelFileNetworks } from '../io/model-file.js';
+import { checkInputShape, readImages } from '../io/predict-input.js';
+import { formatCsv, formatJson, formatPreview, type TaskPredictions } from '../io/predict-output.js';
+import { Predictor } from '../io/predictor.js';
+import type { TrainConfig } from '../train/config.js';
+import { FsmtlError } from '../util/errors.js';
+
+const int = (n: number) => n.toLocaleString('en-US');
+const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
+
+/** The lines `fsmtl export` prints about a task model's size. */
+export function describeTaskModel(m: TaskModel, s: TaskModelSize): string {
+  const why =
+    m.kind === 'sparse'
+      ? `sparse: only the ${int(s.keptShared)} shared parameters its mask keeps (p = ${m.keep}), plus its head`
+      : m.method === 'fs' || m.method === 'efs' || m.method === 'rs'
+        ? `dense: with placement 'update' the task predicts with the dense extractor (its mask only limited its updates), so its model is the whole extractor plus its head`
+        : `dense: method ${m.method} has no masks, so the task's model is the whole extractor plus its head`;
+  return [
+    `  kind        ${why}`,
+    `  parameters  ${int(s.params)} vs ${int(s.denseParams)} in the dense single-task model (${pct(s.params, s.denseParams)}; extractor ${int(s.keptShared)} of ${int(s.sharedParams)}, head ${int(s.headParams)})`,
+    `  size        ${int(s.bytes)} bytes vs ${int(s.denseBytes)} bytes dense F32 (${pct(s.bytes, s.denseBytes)})`,
+  ].join('\n');
+}
+
+function rowsOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--rows must be a non-negative integer, got '${v}'`);
+  return n;
+}
+
+export function addModelCommands(program: Command): void {
+  program
+    .command('export')
+    .description("write one task's stand-alone inference model (its kept shared parameters in a sparse layout, plus its head)")
+    .argument('<checkpoint>', 'checkpoint written by `fsmtl train --save`')
+    .option('--task <name>', 'the task to export')
+    .requiredOption('--out <file>', 'write the task model (safetensors) here')
+    .addOption(new Option('--layout <layout>', 'auto: per tensor, indices + values where smaller than dense; sparse: always; dense: never').choices(['auto', 'sparse', 'dense']).default('auto'))
+    .action((path: string, flags: { task?: string; out: string; layout: ExportLayout }) => {
+      const c = loadCheckpoint(path);
+      if (flags.task === undefined) throw new FsmtlError(`choose a task with --task (tasks in ${path}: ${c.tasks.join(', ')})`);
+      const m = exportTask(c, flags.task, { layout: flags.layout });
+      const bytes = saveTaskModel(flags.out, m);
+      const size = { ...taskModelSize(m), bytes };
+      process.stdout.write(`Task '${m.task}' of ${path} (${m.method}, keep ${m.keep}, placement ${m.placement}) written to ${flags.out}\n`);
+      process.stdout.write(describeTaskModel(m, size) + '\n');
+    });
+
+  program
+    .command('predict')
+    .description('predict the classes of images (IDX or .npy) with a checkpoint or an exported task model')
+    .argument('<model>', 'checkpoint (fsmtl train --save) or task model (fsmtl export)')
+    .argument('<input>', 'images: IDX file (raw or .gz) or .npy/.npz, uint8 0-255 or float 0-1, shape [N,H,W] or [N,H,W,C]')
+    .option('--task <name>', 'only this task (default: every task of a checkpoint)')
+    .option('--out <file>', 'write the predictions here: CSV if it ends in .csv, else JSON')
+    .option('--rows <n>', 'rows of predictions to print', rowsOption, 10)
+    .addOption(new Option('--backend <name>', 'tensor engine').choices(['auto', 'wasm', 'cpu', 'tensorflow']))
+    .action(async (modelPath: string, inputPath: string, flags: { task?: string; out?: string; rows: number; backend?: TrainConfig['backend'] }) => {
+      const file = loadModelFile(modelPath);
+      const networks = modelFileNetworks(file, flags.task);
+      const input = readImages(inputPath);
+      checkInputShape(input, networks[0].inputShape, inputPath);
+      await initEngine({ backend: flags.backend });
+      const preds: TaskPredictions[] = networks.map((net) => {
+        const p = new Predictor(net);
+        try {
+          return { task: net.task, numClasses: net.numClasses, classes: p.predict(input.x, input.n) };
+        } finally {
+          p.dispose();
+        }
+      });
+      const kind = file.kind === 'checkpoint' ? `checkpoint, ${file.checkpoint.config.method}` : `task model, ${file.model.kind}`;
+      process.stdout.write(`${int(input.n)} images (${input.shape.join('×')}, ${input.format}) from ${inputPath}; model ${modelPath} (${kind})\n\n`);
+      process.stdout.write(formatPreview(preds, input.n, flags.rows) + '\n');
+      if (flags.out) {
+        const text =
+          extname(flags.out).toLowerCase() === '.csv'
+            ? formatCsv(preds, input.n)
+            : formatJson(preds, input.n, { model: modelPath, input: inputPath, inputShape: input.shape });
+        writeBytesAtomic(flags.out, text);
+        process.stdout.write(`\nPredictions written to ${flags.out}\n`);
+      }
+    });
+}

@@ -1,0 +1,85 @@
+// Images to predict on, from an IDX file (raw or gzip) or a .npy file (or a one-array .npz):
+// uint8 pixels 0–255 (scaled by 1/255, as the benchmarks do) or float32/float64 values in [0, 1];
+// shape [N, H, W] (one channel) or [N, H, W, C]. Pure functions on bytes, plus a file helper.
+import { isGzip, parseIdx, type IdxArray } from '../data/idx.js';
+import { parseNpy, parseNpz, type NpyArray } from '../data/npy.js';
+import { FsmtlError } from '../util/errors.js';
+import { readBytes } from './files.js';
+
+export interface ImageBatch {
+  /** n × H × W × C values in [0, 1], row-major. */
+  x: Float32Array;
+  n: number;
+  /** One image's shape, [H, W, C]. */
+  shape: [number, number, number];
+  format: 'idx' | 'npy' | 'npz';
+}
+
+/** The same float32 values the dataset loaders produce for uint8 pixels. */
+const SCALE = new Float32Array(256).map((_, v) => v / 255);
+
+function imageShape(dims: number[], name: string, what: string): [number, number, number] {
+  if (dims.length !== 3 && dims.length !== 4) {
+    throw new FsmtlError(`${name}: expected images of shape [N, H, W] or [N, H, W, C], got a ${dims.length}-D ${what} of shape [${dims.join(', ')}]`);
+  }
+  return [dims[1], dims[2], dims[3] ?? 1];
+}
+
+function fromUint8(data: Uint8Array): Float32Array {
+  const x = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) x[i] = SCALE[data[i]];
+  return x;
+}
+
+export function imagesFromIdx(arr: IdxArray, name: string): ImageBatch {
+  const shape = imageShape(arr.dims, name, 'IDX array');
+  return { x: fromUint8(arr.data), n: arr.dims[0], shape, format: 'idx' };
+}
+
+export function imagesFromNpy(arr: NpyArray, name: string, format: 'npy' | 'npz' = 'npy'): ImageBatch {
+  const shape = imageShape(arr.shape, name, `${arr.dtype} array`);
+  const n = arr.shape[0];
+  if (arr.dtype === 'uint8') return { x: fromUint8(arr.data as Uint8Array), n, shape, format };
+  if (arr.dtype !== 'float32' && arr.dtype !== 'float64') {
+    throw new FsmtlError(`${name}: images must be uint8 (0–255) or float32 (0–1), got ${arr.dtype} ('${arr.descr}')`);
+  }
+  const src = arr.data as Float32Array | Float64Array;
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    if (!(v >= 0 && v <= 1)) {
+      throw new FsmtlError(`${name}: float images must hold values in [0, 1], found ${v} at element ${i} (uint8 images are scaled by 1/255 automatically)`);
+    }
+  }
+  return { x: src instanceof Float32Array ? src : Float32Array.from(src), n, shape, format };
+}
+
+/** Decodes input images, recognising the format from the content. */
+export function imagesFromBytes(bytes: Uint8Array, name: string): ImageBatch {
+  const starts = (...b: number[]) => b.every((v, i) => bytes[i] === v);
+  if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return imagesFromNpy(parseNpy(bytes, name), name);
+  if (starts(0x50, 0x4b)) {
+    const arrays = Object.entries(parseNpz(bytes, name));
+    if (arrays.length !== 1) {
+      throw new FsmtlError(`${name}: an .npz input must hold exactly one array, it has ${arrays.length} (${arrays.map(([k]) => k).join(', ')})`);
+    }
+    return imagesFromNpy(arrays[0][1], `${name}[${arrays[0][0]}]`, 'npz');
+  }
+  if (isGzip(bytes) || starts(0, 0)) return imagesFromIdx(parseIdx(bytes, name), name);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) {
+    throw new FsmtlError(`${name}: PNG images are not supported; convert them to a .npy array (uint8 [N, H, W]) or an IDX file`);
+  }
+  throw new FsmtlError(`${name}: not an IDX (raw or gzip), .npy or .npz file`);
+}
+
+/** Errors unless the images have the shape the model was trained on. */
+export function checkInputShape(batch: ImageBatch, expected: [number, number, number], name: string): void {
+  const [h, w, c] = batch.shape;
+  if (h !== expected[0] || w !== expected[1] || c !== expected[2]) {
+    throw new FsmtlError(`${name}: images are ${h}×${w}×${c} (H×W×C) but the model expects ${expected.join('×')}`);
+  }
+}
+
+/** Reads input images from a file. */
+export function readImages(path: string): ImageBatch {
+  return imagesFromBytes(readBytes(path, 'input images'), path);
+}

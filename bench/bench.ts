@@ -3,10 +3,12 @@
 //   2. FS step / MTL step on hetero3 with the same model and batch
 //   3. one Fisher estimate (N = 256 per task) / one training step
 //   4. live tensors after the first and the last epoch, and peak memory of a demo-sized run
+//   5. inference: predictions/s of a task's dense network and of its exported sparse model (issue #6)
 import { benchKernels } from './kernels.js';
 import { initEngine } from '../src/engine/setup.js';
 import { runTraining } from '../src/experiments/run.js';
 import type { TrainConfigInput } from '../src/train/config.js';
+import { benchInference } from './inference.js';
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const arg = (name: string) => process.argv.includes(name);
@@ -46,6 +48,8 @@ async function main() {
         `peak RSS ${fmt(m.peakRssBytes / 2 ** 20, 0)} MiB, peak tensor memory ${fmt(m.peakTensorBytes / 2 ** 20, 0)} MiB`,
     );
   }
+  console.log();
+  await benchInference();
 }
 
 main().then(

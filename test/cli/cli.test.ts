@@ -26,7 +26,7 @@ function assertOneLineError(r: ReturnType<typeof fsmtl>, pattern: RegExp) {
   assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
 }
 
-const tiny = ['--train-per-task', '100', '--test-per-task', '100', '--epochs', '1', '--batch-size', '50', '--quiet'];
+const tiny = ['--train-per-task', '100', '--test-per-task', '100', '--epochs', '1', '--warmup', '0', '--batch-size', '50', '--quiet'];
 
 test('--help works for every command', () => {
   for (const args of [['--help'], ['train', '--help'], ['demo', '--help'], ['info', '--help']]) {

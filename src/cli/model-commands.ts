@@ -23,8 +23,13 @@ export function describeTaskModel(m: TaskModel, s: TaskModelSize): string {
       : m.method === 'fs' || m.method === 'efs' || m.method === 'rs'
         ? `dense: with placement 'update' the task predicts with the dense extractor (its mask only limited its updates), so its model is the whole extractor plus its head`
         : `dense: method ${m.method} has no masks, so the task's model is the whole extractor plus its head`;
+  const denseStored = m.kind === 'sparse' ? m.params.filter((p) => p.layout === 'dense').length : 0;
+  const storage = denseStored
+    ? [`  storage     ${denseStored} of ${m.params.length} parameter tensors stored dense (zeros where masked out): smaller than indices + values at this keep ratio`]
+    : [];
   return [
     `  kind        ${why}`,
+    ...storage,
     `  parameters  ${int(s.params)} vs ${int(s.denseParams)} in the dense single-task model (${pct(s.params, s.denseParams)}; extractor ${int(s.keptShared)} of ${int(s.sharedParams)}, head ${int(s.headParams)})`,
     `  size        ${int(s.bytes)} bytes vs ${int(s.denseBytes)} bytes dense F32 (${pct(s.bytes, s.denseBytes)})`,
   ].join('\n');

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { initEngine } from '../engine/setup.js';
 import { compareMethods, runTraining, runTrainingWithModel } from '../experiments/run.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
-import { BENCHMARK_NAMES, METHOD_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
+import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FsmtlError } from '../util/errors.js';
@@ -57,6 +57,7 @@ function addTrainingOptions(cmd: Command): Command {
     .addOption(new Option('--fisher-label <label>', 'FS: log-probability of which label').choices(['predicted', 'true', 'exact']))
     .addOption(new Option('--scope <scope>', 'FS/RS: top-K over the whole extractor or per layer').choices(['global', 'layer']))
     .addOption(new Option('--placement <where>', 'FS/RS: mask in forward and update (Eqs. 3-4) or update only (Eq. 4)').choices(['forward', 'update']))
+    .addOption(new Option('--weighting <name>', 'how the tasks\' shared gradients are combined').choices([...WEIGHTING_NAMES]))
     .option('--quiet', 'no progress output');
 }
 
@@ -79,6 +80,7 @@ interface TrainingFlags {
   fisherLabel?: TrainConfig['fs']['label'];
   scope?: TrainConfig['fs']['scope'];
   placement?: TrainConfig['fs']['placement'];
+  weighting?: TrainConfig['weighting'];
   quiet?: boolean;
 }
 
@@ -107,6 +109,7 @@ function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {})
       trainSize: flags.trainSize,
       testPerTask: flags.testPerTask,
       backend: flags.backend,
+      weighting: flags.weighting,
     }),
     ...defined(extra),
     fs: { ...(file.fs ?? {}), ...fs },

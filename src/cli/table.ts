@@ -13,7 +13,7 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 
 /** Method label with its keep ratio where it has one. */
 export function methodLabel(r: TrainResult): string {
-  const m = r.config.method.toUpperCase();
+  const m = r.config.method.toUpperCase() + (r.config.weighting !== 'ew' ? `+${r.config.weighting.toUpperCase()}` : '');
   return r.masks ? `${m} (p=${r.config.keep})` : m;
 }
 

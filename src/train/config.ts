@@ -5,6 +5,8 @@ import { FsmtlError } from '../util/errors.js';
 
 export const METHOD_NAMES = ['fs', 'efs', 'mtl', 'stl', 'rs'] as const;
 export const BENCHMARK_NAMES = ['hetero3', 'multimnist'] as const;
+/** Gradient weighting strategies (src/methods/weighting); kept equal to weightingNames() by a test. */
+export const WEIGHTING_NAMES = ['ew', 'mgda', 'pcgrad', 'cagrad', 'rlw', 'rgw', 'nash', 'uw', 'dwa', 'gradnorm'] as const;
 
 const positiveInt = z.number().int().positive();
 
@@ -27,12 +29,25 @@ export const fsOptionsSchema = z
   })
   .strict();
 
+export const weightingOptionsSchema = z
+  .object({
+    gradnormAlpha: z.number().positive().default(1.5),
+    gradnormLr: z.number().positive().default(0.025),
+    cagradC: z.number().min(0).default(0.4),
+    dwaTemperature: z.number().positive().default(2),
+    nashMaxIter: positiveInt.default(50),
+  })
+  .strict();
+
 export const trainConfigSchema = z
   .object({
     benchmark: z.enum(BENCHMARK_NAMES).default('hetero3'),
     /** Folder holding the datasets (default: FSMTL_DATA, else ../shared/data). */
     dataDir: z.string().optional(),
     method: z.enum(METHOD_NAMES).default('fs'),
+    /** How the tasks' gradients on the shared parameters are combined; any weighting works with any sharing method but STL. */
+    weighting: z.enum(WEIGHTING_NAMES).default('ew'),
+    weightingOptions: weightingOptionsSchema.default(weightingOptionsSchema.parse({})),
     /** Keep ratio p of the masks (FS, EFS, RS). */
     keep: z.number().gt(0, 'keep ratio must be in (0, 1]').lte(1, 'keep ratio must be in (0, 1]').default(0.3),
     arch: z.enum(['mlp', 'lenet']).default('mlp'),
@@ -54,6 +69,9 @@ export const trainConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.method === 'stl' && c.weighting !== 'ew') {
+      ctx.addIssue({ code: 'custom', path: ['weighting'], message: `stl shares no parameters, so there is nothing for '${c.weighting}' to weight` });
+    }
     // A sparse method whose masks never arrive would silently train as MTL.
     if (['fs', 'efs', 'rs'].includes(c.method) && c.epochs <= c.fs.warmupEpochs) {
       ctx.addIssue({

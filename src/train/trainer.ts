@@ -7,6 +7,7 @@ import { initEngine, type EngineInfo } from '../engine/setup.js';
 import { makeExtractor } from '../model/extractor.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import { createMethod } from '../methods/registry.js';
+import { createWeighting } from '../methods/weighting/registry.js';
 import { adam } from '../optim/adam.js';
 import { maskUpdates } from '../optim/freeze.js';
 import { chain, stateTensors } from '../optim/transform.js';
@@ -44,6 +45,8 @@ export interface TrainResult {
   benchmark: { name: string; kind: string; tasks: string[]; trainSizes: number[]; testSizes: number[]; provenance: string[] };
   perTask: (ClassificationMetrics & { task: string })[];
   average: ClassificationMetrics;
+  /** The gradient weighting used, its mean per-task weights over the run and its solver failures (fallbacks). */
+  weighting: { name: string; meanWeights: number[] | null; solverFailures: number };
   /** Statistics of the final masks (null for dense methods). */
   masks: MaskStats | null;
   history: EpochLog[];
@@ -170,6 +173,17 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
   let tensorsAfterFirstEpoch = 0;
   let trained = false;
 
+  // Gradient weighting (EW stays on the device: it is the mean; the others combine flattened gradients in JS).
+  const weighting = config.weighting === 'ew' || method.separateTowers ? null : createWeighting(config.weighting, config.weightingOptions);
+  let weightingState = weighting?.init(T);
+  const weightingRng = Rng.derive(config.seed, 'weighting');
+  const weightSums = new Array<number>(T).fill(0);
+  let weightedSteps = 0;
+  let solverFailures = 0;
+  const lastLayer = Math.max(...specs.map((s) => s.layer));
+  const lastStart = specs.filter((s) => s.layer < lastLayer).reduce((a, s) => a + s.size, 0);
+  const lastShared: [number, number] = [lastStart, specs.reduce((a, s) => a + s.size, 0)];
+
   // Live tensors other than the masks in force (they appear when the warm-up ends and are state, not a leak).
   const liveTensors = () => tf.memory().numTensors - (masksT ? masksT.flat().length + unionT!.length : 0);
 
@@ -219,7 +233,7 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
       const lossSum = new Array<number>(T).fill(0);
       const s0 = performance.now();
       for (let s = 0; s < batches.length; s++) {
-        const lossT = trainStep(batches[s]);
+        const lossT = trainStep(batches[s], epoch);
         const losses = lossT.dataSync();
         lossT.dispose();
         for (let t = 0; t < T; t++) {
@@ -280,6 +294,11 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
       },
       perTask,
       average: averageMetrics(perTask),
+      weighting: {
+        name: weighting ? config.weighting : 'ew',
+        meanWeights: weightedSteps ? weightSums.map((w) => w / weightedSteps) : null,
+        solverFailures,
+      },
       masks: masks ? maskStats(specs, masks) : null,
       history,
       timings: {
@@ -305,7 +324,7 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
   }
 
   /** One multi-task step; returns the tasks' losses as a [T] tensor. */
-  function trainStep(batch: Int32Array[]): tf.Tensor1D {
+  function trainStep(batch: Int32Array[], epoch: number): tf.Tensor1D {
     const result = tf.tidy(() => {
       const towerGrads: tf.Tensor[][] = model.towers.map(() => []); // per tower: the tasks' gradients, task-major
       const headGrads: tf.Tensor[] = [];
@@ -329,10 +348,35 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
         towerGrads[method.separateTowers ? t : 0].push(...grads.slice(0, n).map((g, i) => (mask ? tf.mul(g, mask[i]) : g)));
         headGrads.push(grads[n], grads[n + 1]);
       }
-      // The shared extractor follows the mean of the tasks' gradients (the paper's "average of all tasks gradients").
-      const shared = method.separateTowers
-        ? towerGrads.flat()
-        : specs.map((_, i) => tf.div(tf.addN(towerGrads[0].filter((_, j) => j % specs.length === i)), T));
+      let shared: tf.Tensor[];
+      if (method.separateTowers) {
+        shared = towerGrads.flat();
+      } else if (!weighting) {
+        // EW: the mean of the tasks' gradients (the paper's "average of all tasks gradients").
+        shared = specs.map((_, i) => tf.div(tf.addN(towerGrads[0].filter((_, j) => j % specs.length === i)), T));
+      } else {
+        const n = specs.length;
+        const flat = Array.from({ length: T }, (_, t) =>
+          tf.concat(towerGrads[0].slice(t * n, (t + 1) * n).map((g) => tf.reshape(g, [-1]))).dataSync() as Float32Array,
+        );
+        const lossValues = losses.map((l) => l.dataSync()[0]);
+        const r = weighting.combine(flat, { step: steps, epoch, losses: lossValues, rng: weightingRng, lastShared }, weightingState);
+        weightingState = r.state;
+        solverFailures += r.solverFailures;
+        r.weights.forEach((w, t) => (weightSums[t] += w));
+        weightedSteps++;
+        let offset = 0;
+        shared = specs.map((sp) => {
+          const g = tf.tensor(r.grad.subarray(offset, offset + sp.size), sp.shape);
+          offset += sp.size;
+          return g;
+        });
+        // Loss-weighting methods scale each task's head gradient by its loss weight too.
+        headGrads.forEach((g, i) => {
+          const scale = r.headScale[i >> 1];
+          if (scale !== 1) headGrads[i] = tf.mul(g, scale);
+        });
+      }
       const { updates, state } = optimizer.update([...shared, ...headGrads], optState, variables);
       variables.forEach((v, i) => v.assign(tf.add(v, updates[i])));
       return { losses: tf.stack(losses) as tf.Tensor1D, state } as unknown as tf.TensorContainer;

@@ -7,7 +7,7 @@
 import { benchKernels } from './kernels.js';
 import { initEngine } from '../src/engine/setup.js';
 import { runTraining } from '../src/experiments/run.js';
-import type { TrainConfigInput } from '../src/train/config.js';
+import { WEIGHTING_NAMES, type TrainConfigInput } from '../src/train/config.js';
 import { benchInference } from './inference.js';
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
@@ -38,6 +38,15 @@ async function main() {
   console.log(`FS step / MTL step                       ${fmt(stepRatio, 2)}   (target ≤ 1.3)`);
   console.log(`Fisher estimate, N = 256, one task, ms   ${fmt(fisherPerTask)}`);
   console.log(`Fisher estimate / FS step                ${fmt(fisherPerTask / fs.timings.msPerStep, 2)}   (target ≤ 1)`);
+  console.log();
+  console.log('## Gradient weighting: ms per step relative to EW (hetero3, MTL sharing, same model and batch)');
+  const short: TrainConfigInput = { ...base, trainPerTask: 1280, epochs: 2, method: 'mtl' };
+  let ew = 0;
+  for (const weighting of WEIGHTING_NAMES) {
+    const r = await runTraining({ ...short, weighting });
+    if (weighting === 'ew') ew = r.timings.msPerStep;
+    console.log(`${weighting.padEnd(10)} ${fmt(r.timings.msPerStep).padStart(7)} ms/step   ${fmt(r.timings.msPerStep / ew, 2)}× EW   solver failures ${r.weighting.solverFailures}`);
+  }
   console.log();
   console.log('## Memory');
   for (const r of [mtl, fs]) {

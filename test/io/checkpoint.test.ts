@@ -13,17 +13,9 @@ import { decodeIndices, encodeIndices } from '../../src/io/sparse-layout.js';
 import type { TrainConfigInput } from '../../src/train/config.js';
 import type { TrainedModel } from '../../src/train/trainer.js';
 import { expectFsmtlError, tempDir } from '../data/helpers.js';
+import { smallHetero3 } from '../fixtures/configs.js';
 
-const brief: TrainConfigInput = {
-  benchmark: 'hetero3',
-  trainPerTask: 200,
-  testPerTask: 200,
-  hidden: [32, 32],
-  epochs: 2,
-  batchSize: 50,
-  lr: 5e-3,
-  fs: { warmupEpochs: 1, samples: 64 },
-};
+const brief: TrainConfigInput = { ...smallHetero3, trainPerTask: 200, epochs: 2 };
 
 before(async () => {
   await initEngine();

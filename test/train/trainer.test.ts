@@ -2,22 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { runTraining } from '../../src/experiments/run.js';
-import type { TrainConfigInput } from '../../src/train/config.js';
+import { smallHetero3 } from '../fixtures/configs.js';
 import type { TaskMask } from '../../src/sparse/masks.js';
 import { FsmtlError } from '../../src/util/errors.js';
 
-// Small but real: 300 examples per task of the real datasets, a narrow MLP, a few epochs.
-const small: TrainConfigInput = {
-  benchmark: 'hetero3',
-  trainPerTask: 300,
-  testPerTask: 200,
-  hidden: [32, 32],
-  epochs: 3,
-  batchSize: 50,
-  lr: 5e-3,
-  keep: 0.3,
-  fs: { warmupEpochs: 1, samples: 64 },
-};
+const small = smallHetero3;
 
 const hashMasks = (m: TaskMask[] | null) => {
   const h = createHash('sha256');

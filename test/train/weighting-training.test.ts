@@ -1,19 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runTraining } from '../../src/experiments/run.js';
-import { WEIGHTING_NAMES, type TrainConfigInput } from '../../src/train/config.js';
+import { WEIGHTING_NAMES } from '../../src/train/config.js';
+import { smallHetero3 } from '../fixtures/configs.js';
 import { weightingNames } from '../../src/methods/weighting/registry.js';
 
-const small: TrainConfigInput = {
-  benchmark: 'hetero3',
-  trainPerTask: 300,
-  testPerTask: 200,
-  hidden: [32, 32],
-  epochs: 3,
-  batchSize: 50,
-  lr: 5e-3,
-  fs: { warmupEpochs: 1, samples: 64 },
-};
+const small = smallHetero3;
 
 test('the config schema knows exactly the registered weightings', () => {
   assert.deepEqual([...WEIGHTING_NAMES], weightingNames());

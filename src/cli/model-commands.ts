@@ -61,9 +61,9 @@ export function addModelCommands(program: Command): void {
 
   program
     .command('predict')
-    .description('predict the classes of images (IDX or .npy) with a checkpoint or an exported task model')
+    .description('predict the classes of images (IDX, .npy, PNG) with a checkpoint or an exported task model')
     .argument('<model>', 'checkpoint (fsmtl train --save) or task model (fsmtl export)')
-    .argument('<input>', 'images: IDX file (raw or .gz) or .npy/.npz, uint8 0-255 or float 0-1, shape [N,H,W] or [N,H,W,C]')
+    .argument('<input>', 'images: IDX file (raw or .gz), .npy/.npz (uint8 0-255 or float 0-1, shape [N,H,W] or [N,H,W,C]), a PNG file or a folder of PNG files')
     .option('--task <name>', 'only this task (default: every task of a checkpoint)')
     .option('--out <file>', 'write the predictions here: CSV if it ends in .csv, else JSON')
     .option('--rows <n>', 'rows of predictions to print', rowsOption, 10)
@@ -83,13 +83,13 @@ export function addModelCommands(program: Command): void {
         }
       });
       const kind = file.kind === 'checkpoint' ? `checkpoint, ${file.checkpoint.config.method}` : `task model, ${file.model.kind}`;
-      process.stdout.write(`${int(input.n)} images (${input.shape.join('×')}, ${input.format}) from ${inputPath}; model ${modelPath} (${kind})\n\n`);
+      process.stdout.write(`${int(input.n)} image${input.n === 1 ? '' : 's'} (${input.shape.join('×')}, ${input.format}) from ${inputPath}; model ${modelPath} (${kind})\n\n`);
       process.stdout.write(formatPreview(preds, input.n, flags.rows) + '\n');
       if (flags.out) {
         const text =
           extname(flags.out).toLowerCase() === '.csv'
-            ? formatCsv(preds, input.n)
-            : formatJson(preds, input.n, { model: modelPath, input: inputPath, inputShape: input.shape });
+            ? formatCsv(preds, input.n, input.files)
+            : formatJson(preds, input.n, { model: modelPath, input: inputPath, inputShape: input.shape, ...(input.files ? { files: input.files } : {}) });
         writeBytesAtomic(flags.out, text);
         process.stdout.write(`\nPredictions written to ${flags.out}\n`);
       }

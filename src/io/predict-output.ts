@@ -28,10 +28,10 @@ export function formatJson(preds: TaskPredictions[], n: number, info: Record<str
   return JSON.stringify({ ...info, n, predictions: Object.fromEntries(preds.map((p) => [p.task, Array.from(p.classes)])) }) + '\n';
 }
 
-/** CSV: a header `index,<task>...` and one row per image. */
-export function formatCsv(preds: TaskPredictions[], n: number): string {
+/** CSV: a header `index,[file,]<task>...` and one row per image (the file column when images came from files). */
+export function formatCsv(preds: TaskPredictions[], n: number, files?: string[]): string {
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const out = ['index,' + preds.map((p) => quote(p.task)).join(',')];
-  for (let r = 0; r < n; r++) out.push(`${r},${preds.map((p) => p.classes[r]).join(',')}`);
+  const out = [(files ? 'index,file,' : 'index,') + preds.map((p) => quote(p.task)).join(',')];
+  for (let r = 0; r < n; r++) out.push(`${r},${files ? quote(files[r]) + ',' : ''}${preds.map((p) => p.classes[r]).join(',')}`);
   return out.join('\n') + '\n';
 }

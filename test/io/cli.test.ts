@@ -9,6 +9,8 @@ import { initEngine } from '../../src/engine/setup.js';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
 import { checkpointNetwork, predict } from '../../src/io/predictor.js';
 import { bytesOf, makeIdx, makeNpy, npyHeader, tempDir } from '../data/helpers.js';
+import { mkdirSync } from 'node:fs';
+import { PNG } from 'pngjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -94,7 +96,7 @@ test('export: a sparse task model, its size, and the same predictions as the che
   assertOneLineError(fsmtl('predict', tm, join(dir, 'f32.npy'), '--task', 'digits'), /unknown task 'digits' in .*kuzushiji\.safetensors \(it is the model of task 'kuzushiji'\)/);
 });
 
-test('one-line errors: unknown task, bad input shape or values, corrupt model, PNG', () => {
+test('one-line errors: unknown task, bad input shape or values, corrupt model, corrupt PNG', () => {
   assertOneLineError(fsmtl('export', ck, '--task', 'letters', '--out', join(dir, 'x.safetensors')), /unknown task 'letters' in .*fs\.safetensors \(tasks: digits, kuzushiji, fashion\)/);
   assertOneLineError(fsmtl('export', ck, '--out', join(dir, 'x.safetensors')), /choose a task with --task \(tasks in .*: digits, kuzushiji, fashion\)/);
   assertOneLineError(fsmtl('predict', ck, join(dir, 'u8.npy'), '--task', 'letters'), /unknown task 'letters'.*tasks: digits, kuzushiji, fashion/);
@@ -108,11 +110,48 @@ test('one-line errors: unknown task, bad input shape or values, corrupt model, P
   writeFileSync(join(dir, 'f255.npy'), makeNpy(npyHeader('<f4', [1, 28, 28]), bytesOf(new Float32Array(784).fill(255))));
   assertOneLineError(fsmtl('predict', ck, join(dir, 'f255.npy')), /float images must hold values in \[0, 1\], found 255/);
   writeFileSync(join(dir, 'img.png'), Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0]));
-  assertOneLineError(fsmtl('predict', ck, join(dir, 'img.png')), /img\.png: PNG images are not supported/);
+  assertOneLineError(fsmtl('predict', ck, join(dir, 'img.png')), /img\.png: not a readable PNG image/);
 
   const bad = join(dir, 'truncated.safetensors');
   writeFileSync(bad, readFileSync(ck).subarray(0, 1000));
   assertOneLineError(fsmtl('predict', bad, join(dir, 'u8.npy')), /truncated\.safetensors: not a valid safetensors file/);
   assertOneLineError(fsmtl('export', bad, '--task', 'digits', '--out', join(dir, 'y.safetensors')), /truncated\.safetensors/);
   assertOneLineError(fsmtl('predict', join(dir, 'u8.npy'), join(dir, 'u8.npy')), /u8\.npy: not a valid safetensors file/);
+});
+
+/** A PNG of one 28×28 image: grey as R = G = B (opaque), or white strokes whose alpha carries the pixel. */
+function pngOf(p: Uint8Array, style: 'grey' | 'alpha'): Buffer {
+  const png = new PNG({ width: 28, height: 28 });
+  for (let i = 0; i < 784; i++) {
+    const v = p[i];
+    png.data.set(style === 'grey' ? [v, v, v, 255] : [255, 255, 255, v], 4 * i);
+  }
+  return PNG.sync.write(png);
+}
+
+test('predict: PNG files and folders give the same predictions as the same images in IDX', () => {
+  const folder = join(dir, 'pngs');
+  mkdirSync(folder);
+  for (let i = 0; i < 8; i++) {
+    writeFileSync(join(folder, `img${i}.png`), pngOf(pixels.subarray(i * 784, (i + 1) * 784), i % 2 ? 'alpha' : 'grey'));
+  }
+  const out = join(dir, 'png.csv');
+  const r = fsmtl('predict', ck, folder, '--task', 'digits', '--out', out);
+  assertOk(r);
+  assert.match(r.out, /8 images \(28×28×1, png\)/);
+  const lines = readFileSync(out, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'index,file,digits');
+  assert.equal(lines[1].split(',')[1], 'img0.png');
+  assert.deepEqual(lines.slice(1).map((l) => Number(l.split(',')[2])), expected.digits.slice(0, 8));
+
+  const single = fsmtl('predict', ck, join(folder, 'img3.png'), '--task', 'digits');
+  assertOk(single);
+  assert.match(single.out, /1 image \(28×28×1, png\)/);
+
+  const odd = new PNG({ width: 20, height: 28 });
+  writeFileSync(join(folder, 'z-odd.png'), PNG.sync.write(odd));
+  assertOneLineError(fsmtl('predict', ck, folder), /z-odd\.png: image is 28×20, but img0\.png is 28×28/);
+  const empty = join(dir, 'no-pngs');
+  mkdirSync(empty);
+  assertOneLineError(fsmtl('predict', ck, empty), /no-pngs: the folder holds no \.png images/);
 });

@@ -192,13 +192,12 @@ export function buildProgram(): Command {
   ).action(async (flags: TrainingFlags & { benchmark: string; methods: string; seeds: string; outDir: string }) => {
     const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
     const benchmarks = list(flags.benchmark);
-    for (const b of benchmarks) {
-      if (!(BENCHMARK_NAMES as readonly string[]).includes(b)) throw new FsmtlError(`unknown benchmark '${b}' (known: ${BENCHMARK_NAMES.join(', ')})`);
-    }
+    const known = (names: string[], allowed: readonly string[], what: string) => {
+      for (const n of names) if (!allowed.includes(n)) throw new FsmtlError(`unknown ${what} '${n}' (known: ${allowed.join(', ')})`);
+    };
+    known(benchmarks, BENCHMARK_NAMES, 'benchmark');
     const methods = list(flags.methods);
-    for (const m of methods) {
-      if (!(METHOD_NAMES as readonly string[]).includes(m)) throw new FsmtlError(`unknown method '${m}' (known: ${METHOD_NAMES.join(', ')})`);
-    }
+    known(methods, METHOD_NAMES, 'method');
     const seeds = list(flags.seeds).map((s) => number('--seeds', true)(s));
     for (const b of benchmarks) parseTrainConfig(configFrom(flags, { benchmark: b as TrainConfig['benchmark'] }));
     const engine = await initEngine({ backend: flags.backend });

@@ -187,6 +187,12 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
   // Live tensors other than the masks in force (they appear when the warm-up ends and are state, not a leak).
   const liveTensors = () => tf.memory().numTensors - (masksT ? masksT.flat().length + unionT!.length : 0);
 
+  /** Task t's extractor parameters, as S_t ⊙ θ (Eq. 3) when `masked` and masks are in force. */
+  const taskParams = (t: number, masked: boolean): tf.Tensor[] => {
+    const tower = model.tower(t);
+    return masked && masksT ? tower.map((v, i) => tf.mul(v, masksT![t][i])) : tower;
+  };
+
   const estimateFisher = (t: number): Float32Array[] => {
     const f0 = performance.now();
     const n = Math.min(config.fs.samples, sizes[t]);
@@ -195,9 +201,7 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
       const idx = tf.tensor1d(perm, 'int32');
       const x = tf.gather(trainData[t].x, idx) as tf.Tensor4D;
       const y = tf.gather(trainData[t].y, idx) as tf.Tensor1D;
-      const tower = model.tower(t);
-      const params = config.fs.fisherNetwork === 'masked' && masksT ? tower.map((v, i) => tf.mul(v, masksT![t][i])) : tower;
-      return fisherDiagonal(extractor, params, model.heads[t], x, y, fisherLabel);
+      return fisherDiagonal(extractor, taskParams(t, config.fs.fisherNetwork === 'masked'), model.heads[t], x, y, fisherLabel);
     });
     const out = scores.map((s) => s.dataSync() as Float32Array);
     scores.forEach((s) => s.dispose());
@@ -333,12 +337,11 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
         const idx = tf.tensor1d(batch[t], 'int32');
         const x = tf.gather(trainData[t].x, idx) as tf.Tensor4D;
         const y = tf.oneHot(tf.gather(trainData[t].y, idx) as tf.Tensor1D, bench.tasks[t].numClasses);
-        const tower = model.tower(t);
         const mask = masksT ? masksT[t] : null;
         const head = model.heads[t];
         // Eq. 3: the task computes with S_t ⊙ θsh. Differentiating with respect to these effective weights
         // and masking once (Eq. 4) gives the same gradient as differentiating through the product, cheaper.
-        const effective = mask && placementForward ? tower.map((v, i) => tf.mul(v, mask[i])) : tower;
+        const effective = taskParams(t, placementForward);
         const n = effective.length;
         const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) =>
           tf.losses.softmaxCrossEntropy(y, model.logitsWith(x, w.slice(0, n), w[n], w[n + 1])) as tf.Scalar,
@@ -393,9 +396,7 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
       const n = Math.min(chunk, x.shape[0] - s);
       const p = tf.tidy(() => {
         const xb = tf.slice(x, [s, 0, 0, 0], [n, -1, -1, -1]);
-        const tower = model.tower(t);
-        const params = masksT && placementForward ? tower.map((v, i) => tf.mul(v, masksT![t][i])) : tower;
-        return tf.argMax(model.logits(t, xb, params), 1);
+        return tf.argMax(model.logits(t, xb, taskParams(t, placementForward)), 1);
       });
       out.set(p.dataSync() as Int32Array, s);
       p.dispose();

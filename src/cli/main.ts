@@ -41,7 +41,7 @@ function addTrainingOptions(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'JSON config file (same fields as the flags; flags win)')
     .option('--data-dir <dir>', 'folder with the datasets (default: $FSMTL_DATA, else ../shared/data)')
-    .option('--keep <p>', 'keep ratio p of the masks, in (0, 1]', number('--keep'))
+    .option('--keep <p>', "keep ratio p, in (0, 1]: of the shared parameters (fs, efs, rs) or of each layer's units (tr, mr)", number('--keep'))
     .option('--epochs <n>', 'training epochs', number('--epochs', true))
     .option('--seed <n>', 'random seed (weights, batch order, masks)', number('--seed', true))
     .addOption(new Option('--arch <arch>', 'shared extractor').choices(['mlp', 'lenet']))
@@ -58,6 +58,8 @@ function addTrainingOptions(cmd: Command): Command {
     .addOption(new Option('--scope <scope>', 'FS/RS: top-K over the whole extractor or per layer').choices(['global', 'layer']))
     .addOption(new Option('--placement <where>', 'FS/RS: mask in forward and update (Eqs. 3-4) or update only (Eq. 4)').choices(['forward', 'update']))
     .addOption(new Option('--weighting <name>', 'how the tasks\' shared gradients are combined').choices([...WEIGHTING_NAMES]))
+    .option('--roaming-epochs <n>', 'MR: epochs over which unit subsets roam (default: half the epochs)', number('--roaming-epochs', true))
+    .option('--se-reduction <r>', 'SE: bottleneck reduction of the squeeze-and-excitation blocks', number('--se-reduction', true))
     .option('--quiet', 'no progress output');
 }
 
@@ -81,6 +83,8 @@ interface TrainingFlags {
   scope?: TrainConfig['fs']['scope'];
   placement?: TrainConfig['fs']['placement'];
   weighting?: TrainConfig['weighting'];
+  roamingEpochs?: number;
+  seReduction?: number;
   quiet?: boolean;
 }
 
@@ -113,6 +117,8 @@ function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {})
     }),
     ...defined(extra),
     fs: { ...(file.fs ?? {}), ...fs },
+    mr: { ...(file.mr ?? {}), ...defined({ roamingEpochs: flags.roamingEpochs }) },
+    se: { ...(file.se ?? {}), ...defined({ reduction: flags.seReduction }) },
   };
 }
 

@@ -9,7 +9,7 @@ import { loadModelFile, modelFileNetworks } from '../io/model-file.js';
 import { checkInputShape, readImages } from '../io/predict-input.js';
 import { formatCsv, formatJson, formatPreview, type TaskPredictions } from '../io/predict-output.js';
 import { Predictor } from '../io/predictor.js';
-import type { TrainConfig } from '../train/config.js';
+import { MASKED_METHODS, type TrainConfig } from '../train/config.js';
 import { FsmtlError } from '../util/errors.js';
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -20,7 +20,7 @@ export function describeTaskModel(m: TaskModel, s: TaskModelSize): string {
   const why =
     m.kind === 'sparse'
       ? `sparse: only the ${int(s.keptShared)} shared parameters its mask keeps (p = ${m.keep}), plus its head`
-      : m.method === 'fs' || m.method === 'efs' || m.method === 'rs'
+      : MASKED_METHODS.includes(m.method)
         ? `dense: with placement 'update' the task predicts with the dense extractor (its mask only limited its updates), so its model is the whole extractor plus its head`
         : `dense: method ${m.method} has no masks, so the task's model is the whole extractor plus its head`;
   const denseStored = m.kind === 'sparse' ? m.params.filter((p) => p.layout === 'dense').length : 0;

@@ -2,7 +2,8 @@
 // safetensors file (format in docs/checkpoint-format.md).
 //   tower<k>/<param>        F32  extractor parameters; one tower, or one per task for STL
 //   head/<task>/kernel|bias F32  each task's head
-//   mask/<task>/<param>     U8   each task's mask S_t (0/1), for fs, efs and rs
+//   mask/<task>/<param>     U8   each task's mask S_t (0/1), for fs, efs, rs, tr and mr
+//   adapter/<task>/<param>  F32  each task's adapter parameters (se's squeeze-and-excitation blocks)
 //   __metadata__            format, format_version, fsmtl_version, config (JSON), tasks, num_classes,
 //                           input_shape, benchmark, seed, metrics (JSON, the test metrics at save time)
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,7 +11,9 @@ import { makeExtractor, type Extractor } from '../model/extractor.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import type { TaskMask } from '../sparse/masks.js';
-import { parseTrainConfig, type TrainConfig } from '../train/config.js';
+import { createMethod } from '../methods/registry.js';
+import type { TaskAdapter } from '../model/adapters.js';
+import { MASKED_METHODS, parseTrainConfig, type TrainConfig } from '../train/config.js';
 import { FSMTL_VERSION, type TrainedModel } from '../train/trainer.js';
 import { FsmtlError } from '../util/errors.js';
 import { checkFormat, MetaReader, TensorReader } from './container.js';
@@ -19,8 +22,6 @@ import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafeten
 export const CHECKPOINT_FORMAT = 'fsmtl-checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = 1;
 
-/** Methods whose tasks have masks. */
-const MASKED_METHODS: readonly string[] = ['fs', 'efs', 'rs'];
 /** Methods with one extractor per task. */
 const SEPARATE_TOWER_METHODS: readonly string[] = ['stl'];
 
@@ -45,6 +46,8 @@ export interface Checkpoint {
   heads: HeadWeights[];
   /** masks[t][i]: task t's 0/1 mask over parameter i (null for dense methods). */
   masks: TaskMask[] | null;
+  /** adapters[t][i]: parameter i of task t's adapter (null for methods without adapters; see adapterOf). */
+  adapters: Float32Array[][] | null;
   /** Per-task test metrics at save time, when known. */
   metrics?: unknown;
   /** Where it was read from, for messages. */
@@ -53,6 +56,11 @@ export interface Checkpoint {
 
 export function extractorOf(c: Pick<Checkpoint, 'config' | 'inputShape'>): Extractor {
   return makeExtractor(c.config.arch, c.inputShape, c.config.hidden);
+}
+
+/** The task adapter of the checkpoint's method (SE's blocks), or null. */
+export function adapterOf(c: Pick<Checkpoint, 'config'>): TaskAdapter | null {
+  return createMethod(c.config).adapter ?? null;
 }
 
 /** Index of task `task` (a name or an index), or an error listing the tasks. */
@@ -88,6 +96,7 @@ export function checkpointFromTrained(trained: TrainedModel): Checkpoint {
     towers: model.towers.map((tower) => tower.map(read)),
     heads: model.heads.map((h) => ({ kernel: read(h.kernel), bias: read(h.bias) })),
     masks: masks ? masks.map((m) => m.map((p) => Uint8Array.from(p))) : null,
+    adapters: model.adapter ? model.adapters.map((a) => a.map(read)) : null,
     metrics: result.perTask,
   };
 }
@@ -106,6 +115,13 @@ export function checkpointTensors(c: Checkpoint): { tensors: [string, SafeTensor
   c.masks?.forEach((m, t) =>
     m.forEach((data, i) => tensors.push([`mask/${c.tasks[t]}/${c.specs[i].name}`, { dtype: 'U8', shape: c.specs[i].shape, data }])),
   );
+  const adapter = adapterOf(c);
+  if (adapter && c.adapters) {
+    const aspecs = adapter.specs(extractorOf(c));
+    c.adapters.forEach((a, t) =>
+      a.forEach((data, i) => tensors.push([`adapter/${c.tasks[t]}/${aspecs[i].name}`, { dtype: 'F32', shape: aspecs[i].shape, data }])),
+    );
+  }
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
     format_version: String(CHECKPOINT_FORMAT_VERSION),
@@ -167,6 +183,10 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
       }),
     );
   }
+  const adapter = createMethod(config).adapter;
+  const adapters = adapter
+    ? tasks.map((task) => adapter.specs(extractor).map((s) => f32(r.take(`adapter/${task}/${s.name}`, ['F32'], s.shape))))
+    : null;
   r.checkNoneLeft();
   const metrics = file.metadata.metrics !== undefined ? meta.json('metrics') : undefined;
   return {
@@ -180,6 +200,7 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
     towers,
     heads,
     masks,
+    adapters,
     metrics,
     source: name,
   };
@@ -208,7 +229,7 @@ export function loadCheckpoint(path: string): Checkpoint {
  * training it. tfjs variable names are global: dispose() any other MultiTaskModel first.
  */
 export function restoreModel(c: Checkpoint): { model: MultiTaskModel; masks: TaskMask[] | null } {
-  const model = new MultiTaskModel(extractorOf(c), c.numClasses, c.config.seed, c.towers.length > 1);
+  const model = new MultiTaskModel(extractorOf(c), c.numClasses, c.config.seed, c.towers.length > 1, adapterOf(c));
   const set = (v: tf.Variable, data: Float32Array) => {
     const x = tf.tensor(data, v.shape);
     v.assign(x);
@@ -219,5 +240,6 @@ export function restoreModel(c: Checkpoint): { model: MultiTaskModel; masks: Tas
     set(h.kernel, c.heads[t].kernel);
     set(h.bias, c.heads[t].bias);
   });
+  model.adapters.forEach((a, t) => a.forEach((v, i) => set(v, c.adapters![t][i])));
   return { model, masks: c.masks };
 }

@@ -57,6 +57,12 @@ export interface ExportOptions {
 export function exportTask(source: Checkpoint | TrainedModel, task: string | number, opts: ExportOptions = {}): TaskModel {
   const c = 'model' in source ? checkpointFromTrained(source) : source;
   const t = taskIndex(c, task);
+  if (c.adapters) {
+    throw new FsmtlError(
+      `cannot export task '${c.tasks[t]}' of a ${c.config.method} model: its tasks own adapter blocks inside the extractor, ` +
+        'which the task-model format does not hold; predict with the checkpoint itself (fsmtl predict CHECKPOINT ...)',
+    );
+  }
   const layout = opts.layout ?? 'auto';
   const masked = c.masks !== null && c.config.fs.placement === 'forward';
   const tower = towerOf(c, t);

@@ -4,10 +4,11 @@
 // the same dense ops as training (so the outputs are those of the full multi-task model).
 import * as tf from '@tensorflow/tfjs-core';
 import { engineInfo } from '../engine/setup.js';
-import { makeExtractor, type Extractor, type ExtractorArch } from '../model/extractor.js';
+import { makeExtractor, type Extractor, type ExtractorArch, type ForwardHooks } from '../model/extractor.js';
 import { paramSpecs } from '../model/layers.js';
 import { FsmtlError } from '../util/errors.js';
-import { taskIndex, towerOf, type Checkpoint, type HeadWeights } from './checkpoint.js';
+import type { TaskAdapter } from '../model/adapters.js';
+import { adapterOf, taskIndex, towerOf, type Checkpoint, type HeadWeights } from './checkpoint.js';
 import type { TaskModel } from './export.js';
 import { scatterKept } from './sparse-layout.js';
 
@@ -20,6 +21,8 @@ export interface TaskNetwork {
   /** Extractor parameters the task computes with, dense, in ParamSpec order. */
   params: Float32Array[];
   head: HeadWeights;
+  /** The task's adapter blocks inside the extractor (SE), when its method has them. */
+  adapter?: { adapter: TaskAdapter; params: Float32Array[] };
 }
 
 /** The network task `task` predicts with in a checkpoint. */
@@ -29,6 +32,7 @@ export function checkpointNetwork(c: Checkpoint, task: string | number): TaskNet
   const masked = c.masks !== null && c.config.fs.placement === 'forward';
   // m ? v : 0 rather than v * m, so that dropped entries are +0 exactly as in a scattered task model.
   const params = tower.map((v, i) => (masked ? v.map((x, j) => (c.masks![t][i][j] ? x : 0)) : v));
+  const adapter = adapterOf(c);
   return {
     task: c.tasks[t],
     arch: c.config.arch,
@@ -37,6 +41,7 @@ export function checkpointNetwork(c: Checkpoint, task: string | number): TaskNet
     numClasses: c.numClasses[t],
     params,
     head: c.heads[t],
+    ...(adapter && c.adapters ? { adapter: { adapter, params: c.adapters[t] } } : {}),
   };
 }
 
@@ -59,6 +64,8 @@ export class Predictor {
   private readonly params: tf.Tensor[];
   private readonly kernel: tf.Tensor2D;
   private readonly bias: tf.Tensor1D;
+  private readonly hooks: ForwardHooks | undefined;
+  private readonly adapterParams: tf.Tensor[];
 
   constructor(readonly network: TaskNetwork) {
     if (!engineInfo()) throw new FsmtlError('the tensor engine is not initialised: call `await initEngine()` before predicting');
@@ -71,6 +78,13 @@ export class Predictor {
     this.params = specs.map((s, i) => tf.tensor(n.params[i], s.shape));
     this.kernel = tf.tensor2d(n.head.kernel, [this.extractor.featureDim, n.numClasses]);
     this.bias = tf.tensor1d(n.head.bias);
+    const adapter = n.adapter;
+    const aspecs = adapter ? adapter.adapter.specs(this.extractor) : [];
+    if (adapter && (aspecs.length !== adapter.params.length || aspecs.some((s, i) => s.size !== adapter.params[i].length))) {
+      throw new FsmtlError(`task '${n.task}': its ${adapter.adapter.name} adapter parameters do not fit its architecture`);
+    }
+    this.adapterParams = adapter ? aspecs.map((s, i) => tf.tensor(adapter.params[i], s.shape)) : [];
+    this.hooks = adapter ? { output: (layer, a) => adapter.adapter.apply(layer, a, this.adapterParams, aspecs) } : undefined;
   }
 
   get inputSize(): number {
@@ -99,7 +113,7 @@ export class Predictor {
       const m = Math.min(batchSize, n - s);
       const r = tf.tidy(() => {
         const x = tf.tensor4d(images.subarray(s * size, (s + m) * size), [m, h, w, c]);
-        const feats = this.extractor.forward(x, this.params);
+        const feats = this.extractor.forward(x, this.params, this.hooks);
         const logits = tf.add(tf.matMul(feats, this.kernel), this.bias);
         return argmax ? tf.argMax(logits, 1) : logits;
       });
@@ -110,7 +124,7 @@ export class Predictor {
   }
 
   dispose(): void {
-    for (const t of [...this.params, this.kernel, this.bias]) t.dispose();
+    for (const t of [...this.params, this.kernel, this.bias, ...this.adapterParams]) t.dispose();
   }
 }
 

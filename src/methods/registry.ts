@@ -2,12 +2,15 @@
 import { FsmtlError } from '../util/errors.js';
 import type { TrainConfig } from '../train/config.js';
 import { fs } from './fs.js';
+import { mr } from './mr.js';
 import { mtl } from './mtl.js';
 import { rs } from './rs.js';
+import { se } from './se.js';
 import { stl } from './stl.js';
+import { tr } from './tr.js';
 import type { MethodFactory, SharingMethod } from './types.js';
 
-const registry: Record<string, MethodFactory> = { fs, efs: fs, mtl, stl, rs };
+const registry: Record<string, MethodFactory> = { fs, efs: fs, mtl, stl, rs, tr, mr, se };
 
 export function methodNames(): string[] {
   return Object.keys(registry);

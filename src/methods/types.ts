@@ -1,5 +1,6 @@
 // A sharing method decides which part of the shared extractor each task uses. The trainer asks it for
 // masks at the start of each epoch; it never touches the model itself, only the callbacks it is given.
+import type { TaskAdapter } from '../model/adapters.js';
 import type { ParamSpec } from '../model/layers.js';
 import type { TaskMask } from '../sparse/masks.js';
 import type { TrainConfig } from '../train/config.js';
@@ -19,6 +20,8 @@ export interface SharingMethod {
   summary: string;
   /** STL: one extractor per task, nothing shared. */
   separateTowers: boolean;
+  /** Task-owned modules inside the shared extractor (SE's blocks); trained by their task's loss only. */
+  adapter?: TaskAdapter;
   /** Masks for this epoch: new ones, `request.current` to keep them, or null for dense sharing. */
   masksFor(request: MaskRequest): TaskMask[] | null;
 }

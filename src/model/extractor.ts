@@ -7,10 +7,12 @@ import type { ParamLayer } from './layers.js';
 /**
  * Optional taps into a forward pass, used by the batched per-example Fisher:
  * `input` sees each parametric layer's input, `preActivation` may replace its pre-activation (z + tap).
+ * `output` may replace each parametric layer's output (after activation and pooling); task adapters use it.
  */
 export interface ForwardHooks {
   input?(layer: number, a: tf.Tensor): void;
   preActivation?(layer: number, z: tf.Tensor): tf.Tensor;
+  output?(layer: number, a: tf.Tensor): tf.Tensor;
 }
 
 export interface Extractor {
@@ -29,7 +31,8 @@ function applyDense(a: tf.Tensor2D, i: number, params: tf.Tensor[], hooks?: Forw
   hooks?.input?.(i, a);
   let z: tf.Tensor = tf.add(tf.matMul(a, params[2 * i] as tf.Tensor2D), params[2 * i + 1]);
   if (hooks?.preActivation) z = hooks.preActivation(i, z);
-  return tf.relu(z) as tf.Tensor2D;
+  const a2 = tf.relu(z) as tf.Tensor2D;
+  return hooks?.output ? (hooks.output(i, a2) as tf.Tensor2D) : a2;
 }
 
 /** Multi-layer perceptron: flatten, then dense+ReLU layers of the given widths. */
@@ -88,6 +91,7 @@ export function lenetExtractor(inputShape: [number, number, number]): Extractor 
         let z: tf.Tensor = tf.add(tf.conv2d(a, params[2 * i] as tf.Tensor4D, 1, 'valid'), params[2 * i + 1]);
         if (hooks?.preActivation) z = hooks.preActivation(i, z);
         a = tf.maxPool(tf.relu(z) as tf.Tensor4D, 2, 2, 'valid');
+        if (hooks?.output) a = hooks.output(i, a) as tf.Tensor4D;
       }
       let d = tf.reshape(a, [a.shape[0], flat]) as tf.Tensor2D;
       for (let i = 2; i < 4; i++) d = applyDense(d, i, params, hooks);

@@ -1,7 +1,8 @@
 // A multi-task network: one shared extractor (θsh, the parameters masks cover) and one dense linear
 // head per task (θ_t). STL is the same network with one extractor copy per task ("towers").
 import * as tf from '@tensorflow/tfjs-core';
-import type { Extractor } from './extractor.js';
+import type { TaskAdapter } from './adapters.js';
+import type { Extractor, ForwardHooks } from './extractor.js';
 import { paramSpecs, type ParamSpec } from './layers.js';
 import { initHead, initParams } from './init.js';
 import { Rng } from '../util/rng.js';
@@ -16,12 +17,17 @@ export class MultiTaskModel {
   /** towers[k] are the extractor parameters; one tower shared by all tasks, or one per task (STL). */
   readonly towers: tf.Variable[][];
   readonly heads: Head[];
+  /** adapters[t]: task t's adapter parameters inside the extractor (empty without an adapter, e.g. SE's blocks). */
+  readonly adapters: tf.Variable[][];
+  /** Parameter tensors of one task's adapter (empty without one). */
+  readonly adapterSpecs: ParamSpec[];
 
   constructor(
     readonly extractor: Extractor,
     readonly numClasses: number[],
     seed: number,
     readonly separateTowers = false,
+    readonly adapter: TaskAdapter | null = null,
   ) {
     this.specs = paramSpecs(extractor.layers);
     const rng = Rng.derive(seed, 'init');
@@ -38,6 +44,14 @@ export class MultiTaskModel {
         bias: tf.variable(tf.tensor1d(h.bias), true, `head${t}/bias`),
       };
     });
+    // A separate stream, so that adding an adapter leaves the extractor's and heads' initial weights unchanged.
+    const adapterRng = Rng.derive(seed, 'adapters');
+    this.adapterSpecs = adapter ? adapter.specs(extractor) : [];
+    this.adapters = numClasses.map((_, t) =>
+      initParams(this.adapterSpecs, adapterRng).map((v, i) =>
+        tf.variable(tf.tensor(v, this.adapterSpecs[i].shape), true, `adapter${t}/${this.adapterSpecs[i].name}`),
+      ),
+    );
   }
 
   get numTasks(): number {
@@ -56,17 +70,27 @@ export class MultiTaskModel {
 
   /** Logits of task t for x, with the given effective extractor parameters. */
   logits(t: number, x: tf.Tensor4D, params: tf.Tensor[]): tf.Tensor2D {
-    return this.logitsWith(x, params, this.heads[t].kernel, this.heads[t].bias);
+    return this.logitsWith(x, params, this.heads[t].kernel, this.heads[t].bias, this.adapters[t]);
   }
 
-  /** Logits with explicit extractor and head parameters (so that gradients can be taken with respect to them). */
-  logitsWith(x: tf.Tensor4D, params: tf.Tensor[], headKernel: tf.Tensor, headBias: tf.Tensor): tf.Tensor2D {
-    const feats = this.extractor.forward(x, params);
+  /** Task features for x: the extractor with these parameters, and the task's adapter when there is one. */
+  features(x: tf.Tensor4D, params: tf.Tensor[], adapterParams: tf.Tensor[] = []): tf.Tensor2D {
+    const adapter = this.adapter;
+    const hooks: ForwardHooks | undefined = adapter
+      ? { output: (layer, a) => adapter.apply(layer, a, adapterParams, this.adapterSpecs) }
+      : undefined;
+    return this.extractor.forward(x, params, hooks);
+  }
+
+  /** Logits with explicit extractor, head and adapter parameters (so that gradients can be taken with respect to them). */
+  logitsWith(x: tf.Tensor4D, params: tf.Tensor[], headKernel: tf.Tensor, headBias: tf.Tensor, adapterParams: tf.Tensor[] = []): tf.Tensor2D {
+    const feats = this.features(x, params, adapterParams);
     return tf.add(tf.matMul(feats, headKernel as tf.Tensor2D), headBias) as tf.Tensor2D;
   }
 
+  /** Every trainable variable: towers, then heads, then adapters (the optimiser's order). */
   allVariables(): tf.Variable[] {
-    return [...this.towers.flat(), ...this.heads.flatMap((h) => [h.kernel, h.bias])];
+    return [...this.towers.flat(), ...this.heads.flatMap((h) => [h.kernel, h.bias]), ...this.adapters.flat()];
   }
 
   dispose(): void {

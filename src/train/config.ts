@@ -3,10 +3,13 @@
 import { z } from 'zod';
 import { FsmtlError } from '../util/errors.js';
 
-export const METHOD_NAMES = ['fs', 'efs', 'mtl', 'stl', 'rs'] as const;
+export const METHOD_NAMES = ['fs', 'efs', 'mtl', 'stl', 'rs', 'tr', 'mr', 'se'] as const;
 export const BENCHMARK_NAMES = ['hetero3', 'multimnist'] as const;
 /** Gradient weighting strategies (src/methods/weighting); kept equal to weightingNames() by a test. */
-export const WEIGHTING_NAMES = ['ew', 'mgda', 'pcgrad', 'cagrad', 'rlw', 'rgw', 'nash', 'uw', 'dwa', 'gradnorm'] as const;
+export const WEIGHTING_NAMES = ['ew', 'mgda', 'mgda-ub', 'pcgrad', 'cagrad', 'rlw', 'rgw', 'nash', 'uw', 'dwa', 'gradnorm'] as const;
+
+/** Sharing methods whose tasks own a mask over the shared parameters. */
+export const MASKED_METHODS: readonly string[] = ['fs', 'efs', 'rs', 'tr', 'mr'];
 
 const positiveInt = z.number().int().positive();
 
@@ -29,6 +32,20 @@ export const fsOptionsSchema = z
   })
   .strict();
 
+export const mrOptionsSchema = z
+  .object({
+    /** MR: epochs over which the unit subsets roam until every task has used every unit (default: half the training). */
+    roamingEpochs: positiveInt.optional(),
+  })
+  .strict();
+
+export const seOptionsSchema = z
+  .object({
+    /** SE: bottleneck reduction r of each task's squeeze-and-excitation block (hidden width = max(1, units / r)). */
+    reduction: positiveInt.default(16),
+  })
+  .strict();
+
 export const weightingOptionsSchema = z
   .object({
     gradnormAlpha: z.number().positive().default(1.5),
@@ -48,7 +65,7 @@ export const trainConfigSchema = z
     /** How the tasks' gradients on the shared parameters are combined; any weighting works with any sharing method but STL. */
     weighting: z.enum(WEIGHTING_NAMES).default('ew'),
     weightingOptions: weightingOptionsSchema.default(weightingOptionsSchema.parse({})),
-    /** Keep ratio p of the masks (FS, EFS, RS). */
+    /** Keep ratio p: of the shared parameters (FS, EFS, RS) or of each layer's units (TR, MR). */
     keep: z.number().gt(0, 'keep ratio must be in (0, 1]').lte(1, 'keep ratio must be in (0, 1]').default(0.3),
     arch: z.enum(['mlp', 'lenet']).default('mlp'),
     /** Hidden widths of the MLP extractor. */
@@ -66,6 +83,8 @@ export const trainConfigSchema = z
     trainSize: positiveInt.default(10000),
     backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'),
     fs: fsOptionsSchema.default(fsOptionsSchema.parse({})),
+    mr: mrOptionsSchema.default(mrOptionsSchema.parse({})),
+    se: seOptionsSchema.default(seOptionsSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -143,7 +143,7 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
   const method = createMethod(config);
   const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
   const T = bench.tasks.length;
-  const model = new MultiTaskModel(extractor, bench.tasks.map((t) => t.numClasses), config.seed, method.separateTowers);
+  const model = new MultiTaskModel(extractor, bench.tasks.map((t) => t.numClasses), config.seed, method.separateTowers, method.adapter ?? null);
   const specs = model.specs;
   const trainData = toTensors(bench, 'train');
   const sizes = bench.tasks.map((t) => t.train.n);
@@ -180,6 +180,7 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
   const weightSums = new Array<number>(T).fill(0);
   let weightedSteps = 0;
   let solverFailures = 0;
+  const needsRepGrads = weighting?.needsRepresentationGrads === true;
   const lastLayer = Math.max(...specs.map((s) => s.layer));
   const lastStart = specs.filter((s) => s.layer < lastLayer).reduce((a, s) => a + s.size, 0);
   const lastShared: [number, number] = [lastStart, specs.reduce((a, s) => a + s.size, 0)];
@@ -332,6 +333,8 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
     const result = tf.tidy(() => {
       const towerGrads: tf.Tensor[][] = model.towers.map(() => []); // per tower: the tasks' gradients, task-major
       const headGrads: tf.Tensor[] = [];
+      const adapterGrads: tf.Tensor[] = []; // task-major, like model.adapters.flat()
+      const repGrads: tf.Tensor[] = [];
       const losses: tf.Scalar[] = [];
       for (let t = 0; t < T; t++) {
         const idx = tf.tensor1d(batch[t], 'int32');
@@ -343,13 +346,25 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
         // and masking once (Eq. 4) gives the same gradient as differentiating through the product, cheaper.
         const effective = taskParams(t, placementForward);
         const n = effective.length;
-        const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) =>
-          tf.losses.softmaxCrossEntropy(y, model.logitsWith(x, w.slice(0, n), w[n], w[n + 1])) as tf.Scalar,
-        )([...effective, head.kernel, head.bias]);
+        const headLoss = (feats: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) =>
+          tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(feats as tf.Tensor2D, kernel as tf.Tensor2D), bias)) as tf.Scalar;
+        let features: tf.Tensor | null = null;
+        const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
+          const feats = model.features(x, w.slice(0, n), w.slice(n + 2));
+          if (needsRepGrads) features = tf.keep(feats);
+          return headLoss(feats, w[n], w[n + 1]);
+        })([...effective, head.kernel, head.bias, ...model.adapters[t]]);
         losses.push(value);
         // Eq. 4: task t's gradient reaches only the shared parameters its mask keeps.
         towerGrads[method.separateTowers ? t : 0].push(...grads.slice(0, n).map((g, i) => (mask ? tf.mul(g, mask[i]) : g)));
         headGrads.push(grads[n], grads[n + 1]);
+        adapterGrads.push(...grads.slice(n + 2));
+        // MGDA-UB: ∇Z L_t, a backward pass through the head only.
+        if (features) {
+          const z: tf.Tensor = features;
+          repGrads.push(tf.grad((f: tf.Tensor) => headLoss(f, head.kernel, head.bias))(z));
+          z.dispose(); // kept out of valueAndGrads' scope, so no tidy will dispose it
+        }
       }
       let shared: tf.Tensor[];
       if (method.separateTowers) {
@@ -363,7 +378,9 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
           tf.concat(towerGrads[0].slice(t * n, (t + 1) * n).map((g) => tf.reshape(g, [-1]))).dataSync() as Float32Array,
         );
         const lossValues = losses.map((l) => l.dataSync()[0]);
-        const r = weighting.combine(flat, { step: steps, epoch, losses: lossValues, rng: weightingRng, lastShared }, weightingState);
+        const representationGrads = needsRepGrads ? repGrads.map((g) => g.dataSync() as Float32Array) : undefined;
+        const ctx = { step: steps, epoch, losses: lossValues, rng: weightingRng, lastShared, representationGrads };
+        const r = weighting.combine(flat, ctx, weightingState);
         weightingState = r.state;
         solverFailures += r.solverFailures;
         r.weights.forEach((w, t) => (weightSums[t] += w));
@@ -374,13 +391,18 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
           offset += sp.size;
           return g;
         });
-        // Loss-weighting methods scale each task's head gradient by its loss weight too.
+        // Loss-weighting methods scale each task's own (head and adapter) gradients by its loss weight too.
         headGrads.forEach((g, i) => {
           const scale = r.headScale[i >> 1];
           if (scale !== 1) headGrads[i] = tf.mul(g, scale);
         });
+        const perTask = model.adapterSpecs.length;
+        adapterGrads.forEach((g, i) => {
+          const scale = r.headScale[Math.floor(i / perTask)];
+          if (scale !== 1) adapterGrads[i] = tf.mul(g, scale);
+        });
       }
-      const { updates, state } = optimizer.update([...shared, ...headGrads], optState, variables);
+      const { updates, state } = optimizer.update([...shared, ...headGrads, ...adapterGrads], optState, variables);
       variables.forEach((v, i) => v.assign(tf.add(v, updates[i])));
       return { losses: tf.stack(losses) as tf.Tensor1D, state } as unknown as tf.TensorContainer;
     }) as unknown as { losses: tf.Tensor1D; state: unknown[] };

@@ -10,7 +10,7 @@ import { decodeTaskModel, encodeTaskModel, exportTask, loadTaskModel, saveTaskMo
 import { checkpointNetwork, predict, Predictor, taskModelNetwork } from '../../src/io/predictor.js';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from '../../src/io/safetensors.js';
 import { decodeIndices, encodeIndices } from '../../src/io/sparse-layout.js';
-import type { TrainConfigInput } from '../../src/train/config.js';
+import { MASKED_METHODS, type TrainConfigInput } from '../../src/train/config.js';
 import type { TrainedModel } from '../../src/train/trainer.js';
 import { expectFsmtlError, tempDir } from '../data/helpers.js';
 import { smallHetero3 } from '../fixtures/configs.js';
@@ -73,6 +73,9 @@ const variants: [string, TrainConfigInput][] = [
   ['rs', { method: 'rs', keep: 0.2 }],
   ['mtl (dense)', { method: 'mtl' }],
   ['stl (one tower per task)', { method: 'stl' }],
+  ['tr (unit masks)', { method: 'tr', keep: 0.6 }],
+  ['mr (roaming unit masks)', { method: 'mr', keep: 0.6 }],
+  ['se (task adapters)', { method: 'se' }],
 ];
 
 for (const [label, extra] of variants) {
@@ -94,20 +97,26 @@ for (const [label, extra] of variants) {
     const c = loadCheckpoint(ckPath);
     assert.deepEqual(c.config, config);
     assert.deepEqual(c.tasks, ['digits', 'kuzushiji', 'fashion']);
-    assert.equal(c.masks !== null, config.method === 'fs' || config.method === 'rs');
+    assert.equal(c.masks !== null, MASKED_METHODS.includes(config.method));
+    assert.equal(c.adapters !== null, config.method === 'se');
     assert.equal(c.towers.length, config.method === 'stl' ? 3 : 1);
     assert.deepEqual(encodeCheckpoint(c), new Uint8Array(readFileSync(ckPath)), 'decode -> encode is byte-identical');
 
     // The restored trainable model holds the same weights.
     const { model } = restoreModel(c);
     model.towers.forEach((tower, k) => tower.forEach((v, i) => assert.deepEqual(v.dataSync(), c.towers[k][i])));
+    model.adapters.forEach((a, t) => a.forEach((v, i) => assert.deepEqual(v.dataSync(), c.adapters![t][i])));
     model.dispose();
 
     for (let t = 0; t < c.tasks.length; t++) {
       const { x, n, logits } = live[t];
       assertSameLogits(logitsOf(checkpointNetwork(c, t), x, n), logits, `${label}, task ${c.tasks[t]}, checkpoint`);
+      if (c.adapters) {
+        assert.throws(() => exportTask(c, c.tasks[t]), /adapter blocks.*predict with the checkpoint/);
+        continue;
+      }
       const m = exportTask(c, c.tasks[t]);
-      assert.equal(m.kind, config.method === 'fs' && config.fs.placement === 'forward' ? 'sparse' : config.method === 'rs' ? 'sparse' : 'dense');
+      assert.equal(m.kind, MASKED_METHODS.includes(config.method) && config.fs.placement === 'forward' ? 'sparse' : 'dense');
       const path = join(dir, `${c.tasks[t]}.safetensors`);
       saveTaskModel(path, m);
       const loaded = loadTaskModel(path);

@@ -6,7 +6,7 @@ import { createWeighting, weightingNames } from '../../src/methods/weighting/reg
 import type { CombineResult } from '../../src/methods/weighting/types.js';
 import { combo, correlatedGrads, ctxOf, maxAbs, maxAbsDiff } from './helpers.js';
 
-const NAMES = ['ew', 'mgda', 'pcgrad', 'cagrad', 'rlw', 'rgw', 'nash', 'uw', 'dwa', 'gradnorm'];
+const NAMES = ['ew', 'mgda', 'mgda-ub', 'pcgrad', 'cagrad', 'rlw', 'rgw', 'nash', 'uw', 'dwa', 'gradnorm'];
 
 test('registry lists every method and rejects an unknown name with the list', () => {
   assert.deepEqual(weightingNames(), NAMES);
@@ -35,7 +35,8 @@ function run(name: string, grads: Float32Array[], seed: number, steps = 12): Com
   const out: CombineResult<unknown>[] = [];
   for (let step = 0; step < steps; step++) {
     const losses = grads.map((_, t) => 1 / (1 + step * (t + 1) * 0.1));
-    const r = m.combine(grads, { step, epoch: Math.floor(step / 3), losses, rng, lastShared: [0, 10] }, state);
+    // MGDA-UB also reads representation gradients; the parameter gradients stand in for them here.
+    const r = m.combine(grads, { step, epoch: Math.floor(step / 3), losses, rng, lastShared: [0, 10], representationGrads: grads }, state);
     state = r.state;
     out.push(r);
   }
@@ -73,7 +74,7 @@ for (const name of NAMES) {
     const g = correlatedGrads(new Rng(62), 1, 25)[0];
     const grads = [g, Float32Array.from(g), Float32Array.from(g), Float32Array.from(g)];
     const m = createWeighting(name);
-    const r = m.combine(grads, ctxOf({ losses: [1, 1, 1, 1], lastShared: [0, 25] }), m.init(4));
+    const r = m.combine(grads, ctxOf({ losses: [1, 1, 1, 1], lastShared: [0, 25], representationGrads: grads }), m.init(4));
     assert.ok(maxAbsDiff(r.grad, g) < 1e-5 * maxAbs(g), `${name}`);
     assert.equal(r.solverFailures, 0);
   });

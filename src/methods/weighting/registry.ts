@@ -5,6 +5,7 @@ import { dwaWeighting } from './dwa.js';
 import { ewWeighting } from './ew.js';
 import { gradnormWeighting } from './gradnorm.js';
 import { mgdaWeighting } from './mgda.js';
+import { mgdaUbWeighting } from './mgda-ub.js';
 import { nashWeighting } from './nash.js';
 import { pcgradWeighting } from './pcgrad.js';
 import { rgwWeighting } from './rgw.js';
@@ -24,6 +25,7 @@ export const DEFAULT_WEIGHTING_OPTIONS: Readonly<WeightingOptions> = Object.free
 const FACTORIES: Record<string, WeightingFactory> = {
   ew: ewWeighting,
   mgda: mgdaWeighting,
+  'mgda-ub': mgdaUbWeighting,
   pcgrad: pcgradWeighting,
   cagrad: cagradWeighting,
   rlw: rlwWeighting,

@@ -18,6 +18,11 @@ export interface WeightingContext {
   rng: Rng;
   /** Range [start, end) of the flattened vector that holds the LAST shared layer's parameters (GradNorm uses it). */
   lastShared: [number, number];
+  /**
+   * Each task's loss gradient with respect to its shared representation (the extractor's output on its
+   * batch, flattened); computed only for weightings with `needsRepresentationGrads` (MGDA-UB).
+   */
+  representationGrads?: Float32Array[];
 }
 
 export interface CombineResult<S> {
@@ -36,6 +41,8 @@ export interface GradientWeighting<S = unknown> {
   name: string;
   /** One-line description with the source paper. */
   summary: string;
+  /** Ask the trainer for ctx.representationGrads (one extra small backward pass per task and step). */
+  needsRepresentationGrads?: boolean;
   init(numTasks: number): S;
   combine(grads: Float32Array[], ctx: WeightingContext, state: S): CombineResult<S>;
 }

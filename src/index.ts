@@ -1,5 +1,6 @@
 // fsmtl's public API.
-export { initEngine, engineInfo, type EngineInfo, type EngineOptions, type BackendName } from './engine/setup.js';
+export { initEngine, engineInfo, describeEngine, type EngineInfo, type EngineOptions, type BackendName } from './engine/setup.js';
+export { nativeStatus, type NativeStatus } from './engine/native/addon.js';
 export { runTraining, runTrainingWithModel, compareMethods, benchmarkFor } from './experiments/run.js';
 export { train, trainModel, FSMTL_VERSION, type TrainedModel, type TrainResult, type TrainOptions, type ProgressEvent, type EpochEndInfo, type EpochLog } from './train/trainer.js';
 export { parseTrainConfig, trainConfigSchema, METHOD_NAMES, BENCHMARK_NAMES, type TrainConfig, type TrainConfigInput, type FsOptions } from './train/config.js';

@@ -1,25 +1,30 @@
 // Chooses and initialises the tensor engine once per process.
-// Order for 'auto': tfjs-node (native TensorFlow, when the user installed it) > wasm (with fsmtl's kernels) > cpu.
+// Order for 'auto': tfjs-node (native TensorFlow, when the user installed it) > native (fsmtl's OpenBLAS addon
+// on the wasm backend, when built) > wasm (with fsmtl's kernels) > cpu.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { FsmtlError } from '../util/errors.js';
+import { nativeStatus, type NativeStatus } from './native/addon.js';
 import './wasm/install.js';
+import './native/install.js';
 
-export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+export type BackendName = 'auto' | 'native' | 'wasm' | 'cpu' | 'tensorflow';
 
 export interface EngineInfo {
-  /** tfjs backend in use: 'wasm', 'cpu' or 'tensorflow' (tfjs-node). */
+  /** tfjs backend in use: 'native', 'wasm', 'cpu' or 'tensorflow' (tfjs-node). */
   backend: string;
-  /** Threads the backend computes with (1 for cpu). */
+  /** Threads the backend computes with: BLAS threads for native, wasm threads for wasm, 1 for cpu. */
   threads: number;
   /** Names of the kernels fsmtl registered on this backend. */
   registeredKernels: string[];
+  /** The native addon: what it runs on, or why it is not in use (absent for tfjs-node). */
+  native?: NativeStatus;
 }
 
 export interface EngineOptions {
   backend?: BackendName;
-  /** wasm threads; default: all cores. */
+  /** Threads: the BLAS's for native, wasm's for wasm; default: all cores. */
   threads?: number;
 }
 
@@ -90,19 +95,46 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
       throw new FsmtlError("backend 'tensorflow' needs @tensorflow/tfjs-node, which is not installed");
     }
   }
+  // Loading the addon loads the BLAS too: only where it may be used.
+  const native = wanted === 'native' || wanted === 'auto' ? nativeStatus() : undefined;
+  if (native && (wanted === 'native' || native.available)) {
+    const installer = installers?.['native'];
+    try {
+      if (!installer) throw new FsmtlError('the native engine is not part of this build');
+      const extra = await withoutEmscriptenHandlers(() => installer(opts));
+      current = { backend: 'native', threads: extra.threads, registeredKernels: extra.kernels, native };
+      return current;
+    } catch (e) {
+      if (wanted === 'native') throw e;
+      native.available = false;
+      native.reason = `failed to start: ${(e as Error).message}`;
+    }
+  }
   if (wanted === 'wasm' || wanted === 'auto') {
     const installer = installers?.['wasm'];
     const extra = installer ? await withoutEmscriptenHandlers(() => installer(opts)) : { threads: 1, kernels: [] };
     const ok = await withoutEmscriptenHandlers(() => tf.setBackend('wasm'));
     if (ok) {
-      current = { backend: 'wasm', threads: extra.threads, registeredKernels: extra.kernels };
+      current = { backend: 'wasm', threads: extra.threads, registeredKernels: extra.kernels, native };
       return current;
     }
     if (wanted === 'wasm') throw new FsmtlError('the wasm backend failed to initialise');
   }
   if (!(await tf.setBackend('cpu'))) throw new FsmtlError('the cpu backend failed to initialise');
-  current = { backend: 'cpu', threads: 1, registeredKernels: [] };
+  current = { backend: 'cpu', threads: 1, registeredKernels: [], native };
   return current;
+}
+
+/** One line saying which engine is in use and, when it is not the native one, why (for logs and `fsmtl doctor`). */
+export function describeEngine(info: EngineInfo): string {
+  const n = info.native;
+  if (info.backend === 'native' && n?.blas) {
+    const why = n.coretype?.replaced ? ` instead of OPENBLAS_CORETYPE=${n.coretype.replaced}` : '';
+    const core = n.coretype?.by === 'fsmtl' ? `${n.blas.core} kernels, chosen by fsmtl for this CPU${why}` : `${n.blas.core} kernels`;
+    return `native: ${n.blas.name} (${core}), ${info.threads} thread(s), on wasm`;
+  }
+  const base = info.backend === 'wasm' ? `wasm, ${info.threads} thread(s)` : info.backend === 'tensorflow' ? 'tensorflow (tfjs-node)' : info.backend;
+  return n && !n.available && info.backend !== 'tensorflow' ? `${base}; native engine ${n.reason}` : base;
 }
 
 /** The engine chosen by initEngine, or undefined before it ran. */

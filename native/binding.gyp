@@ -1,0 +1,13 @@
+{
+  # fsmtl's optional native kernels (Node-API, C). Built by `npm run build:native` (scripts/native.mjs);
+  # needs a C compiler and OpenBLAS (Debian: libopenblas-dev).
+  "targets": [
+    {
+      "target_name": "fsmtl_native",
+      "sources": ["src/fsmtl_native.c"],
+      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-strict-aliasing"],
+      "defines": ["NAPI_VERSION=8"],
+      "libraries": ["-lopenblas"]
+    }
+  ]
+}

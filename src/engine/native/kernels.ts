@@ -1,0 +1,248 @@
+// The native backend's kernels: BatchMatMul, _FusedMatMul, Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter on
+// OpenBLAS through the addon. Inputs are read and outputs written in place on the wasm heap (the output is the
+// only allocation, made by the backend as for any wasm kernel). What the addon does not cover (other dtypes,
+// NCHW, unusual fused biases, prelu weights) goes to the wasm kernel of the same name.
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { NativeAddon } from './addon.js';
+import { offsetOf, syncHeap } from './backend.js';
+
+type TensorInfo = tf.TensorInfo;
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+const prod = (s: number[]): number => s.reduce((x, y) => x * y, 1);
+
+/** Activation codes shared with the addon (tfjs-backend-wasm's numbering). prelu is applied afterwards. */
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, prelu: 0, leakyrelu: 4, sigmoid: 5, elu: 6 };
+
+/** Conv kinds shared with the addon. */
+const CONV_FORWARD = 0;
+const CONV_BACKPROP_INPUT = 1;
+const CONV_BACKPROP_FILTER = 2;
+
+/** For each output batch index, the batch index into an operand with (left-padded) batch shape `dims`. */
+function batchIndex(outDims: number[], dims: number[]): (o: number) => number {
+  const padded = [...new Array<number>(outDims.length - dims.length).fill(1), ...dims];
+  const strides = new Array<number>(padded.length);
+  let s = 1;
+  for (let d = padded.length - 1; d >= 0; d--) {
+    strides[d] = padded[d] === 1 ? 0 : s;
+    s *= padded[d];
+  }
+  return (o) => {
+    let idx = 0;
+    for (let d = outDims.length - 1; d >= 0; d--) {
+      const q = o % outDims[d];
+      o = (o - q) / outDims[d];
+      idx += q * strides[d];
+    }
+    return idx;
+  };
+}
+
+/** The kernels, each falling back to `wasmKernel(name)` (the wasm backend's kernel of that name). */
+export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => tf.KernelConfig | undefined): tf.KernelConfig[] {
+  const fallback = (name: string, args: KernelArgs): TensorInfo => {
+    const k = wasmKernel(name);
+    if (!k) throw new Error(`the native backend has no fallback for ${name}`);
+    return k.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+  };
+
+  /** out = op(a)·op(b) (+ bias, activation); null when the addon does not cover the case. */
+  function matMul(
+    backend: BackendWasm,
+    a: TensorInfo,
+    b: TensorInfo,
+    ta: boolean,
+    tb: boolean,
+    fused?: { bias?: TensorInfo; activation: string; alpha: number },
+  ): TensorInfo {
+    const aRank = a.shape.length;
+    const bRank = b.shape.length;
+    const [aRows, aCols] = [a.shape[aRank - 2], a.shape[aRank - 1]];
+    const [bRows, bCols] = [b.shape[bRank - 2], b.shape[bRank - 1]];
+    const m = ta ? aCols : aRows;
+    const k = ta ? aRows : aCols;
+    const kb = tb ? bCols : bRows;
+    const n = tb ? bRows : bCols;
+    if (k !== kb) {
+      throw new Error(
+        `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and ` +
+          `transposeA=${ta} and transposeB=${tb} must match.`,
+      );
+    }
+    const outerA = a.shape.slice(0, -2);
+    const outerB = b.shape.slice(0, -2);
+    const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+    const batchA = prod(outerA);
+    const batchB = prod(outerB);
+    const batchOut = prod(outBatch);
+    const out = backend.makeOutput([...outBatch, m, n], 'float32');
+    if (m * n * batchOut === 0) return out;
+    syncHeap(addon, backend);
+    const ao = offsetOf(backend, a);
+    const bo = offsetOf(backend, b);
+    const co = offsetOf(backend, out);
+    const lda = ta ? m : k;
+    const ldb = tb ? k : n;
+    const ta1 = ta ? 1 : 0;
+    const tb1 = tb ? 1 : 0;
+    if (batchB === 1 && !ta) {
+      // Stack a's batches: one [batchA·m, k] product.
+      addon.gemm(0, tb1, batchA * m, n, k, ao, lda, bo, ldb, co, n, 0, 1, 0, 0, 0);
+    } else if ((batchA === batchOut || batchA === 1) && (batchB === batchOut || batchB === 1)) {
+      addon.gemm(ta1, tb1, m, n, k, ao, lda, bo, ldb, co, n, 0, batchOut, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, m * n);
+    } else {
+      const ia = batchIndex(outBatch, outerA);
+      const ib = batchIndex(outBatch, outerB);
+      for (let o = 0; o < batchOut; o++) {
+        addon.gemm(ta1, tb1, m, n, k, ao + ia(o) * m * k, lda, bo + ib(o) * k * n, ldb, co + o * m * n, n, 0, 1, 0, 0, 0);
+      }
+    }
+    if (fused && (fused.bias || fused.activation !== 'linear')) {
+      const bias = fused.bias;
+      addon.biasAct(co, batchOut * m, n, bias ? offsetOf(backend, bias) : -1, bias ? prod(bias.shape) : 0, ACTIVATIONS[fused.activation], fused.alpha);
+    }
+    return out;
+  }
+
+  function batchMatMul(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const { transposeA, transposeB } = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) {
+      return fallback(tf.BatchMatMul, args);
+    }
+    return matMul(backend, a, b, !!transposeA, !!transposeB);
+  }
+
+  function fusedMatMul(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { a, b, bias, preluActivationWeights } = args.inputs as {
+      a: TensorInfo;
+      b: TensorInfo;
+      bias?: TensorInfo;
+      preluActivationWeights?: TensorInfo;
+    };
+    const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean; activation?: string; leakyreluAlpha?: number };
+    const activation = attrs.activation ?? 'linear';
+    const n = attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+    const supported =
+      a.dtype === 'float32' &&
+      b.dtype === 'float32' &&
+      a.shape.length >= 2 &&
+      b.shape.length >= 2 &&
+      activation !== 'prelu' &&
+      ACTIVATIONS[activation] !== undefined &&
+      (bias == null || (bias.dtype === 'float32' && bias.shape.length <= 1 && (prod(bias.shape) === n || prod(bias.shape) === 1)));
+    if (!supported || preluActivationWeights) return fallback(tf._FusedMatMul, args);
+    return matMul(backend, a, b, !!attrs.transposeA, !!attrs.transposeB, {
+      bias,
+      activation,
+      alpha: attrs.leakyreluAlpha ?? 0,
+    });
+  }
+
+  function runConv(
+    backend: BackendWasm,
+    kind: number,
+    in0: TensorInfo,
+    in1: TensorInfo,
+    outShape: number[],
+    info: tf.backend_util.Conv2DInfo,
+  ): TensorInfo {
+    const out = backend.makeOutput(outShape, 'float32');
+    syncHeap(addon, backend);
+    addon.conv(
+      kind,
+      offsetOf(backend, in0),
+      offsetOf(backend, in1),
+      offsetOf(backend, out),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.dilationHeight,
+      info.dilationWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      info.outHeight,
+      info.outWidth,
+      info.outChannels,
+    );
+    return out;
+  }
+
+  const channelsLast = (dataFormat?: string) => tf.backend_util.convertConv2DDataFormat((dataFormat ?? 'NHWC') as 'NHWC' | 'NCHW') === 'channelsLast';
+
+  function conv2d(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as tf.Conv2DAttrs;
+    if (x.dtype !== 'float32' || filter.dtype !== 'float32' || !channelsLast(dataFormat)) return fallback(tf.Conv2D, args);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    return runConv(backend, CONV_FORWARD, x, filter, info.outShape, info);
+  }
+
+  function conv2dBackpropInput(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    if (dy.dtype !== 'float32' || filter.dtype !== 'float32' || !channelsLast(dataFormat)) return fallback(tf.Conv2DBackpropInput, args);
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    return runConv(backend, CONV_BACKPROP_INPUT, dy, filter, [...inputShape], info);
+  }
+
+  function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !channelsLast(dataFormat)) return fallback(tf.Conv2DBackpropFilter, args);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    return runConv(backend, CONV_BACKPROP_FILTER, x, dy, [...filterShape], info);
+  }
+
+  const kernel = (kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo): tf.KernelConfig => ({
+    kernelName,
+    backendName: 'native',
+    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+  });
+  return [
+    kernel(tf.BatchMatMul, batchMatMul),
+    kernel(tf._FusedMatMul, fusedMatMul),
+    kernel(tf.Conv2D, conv2d),
+    kernel(tf.Conv2DBackpropInput, conv2dBackpropInput),
+    kernel(tf.Conv2DBackpropFilter, conv2dBackpropFilter),
+  ];
+}

@@ -1,0 +1,359 @@
+// The native engine's kernels (OpenBLAS through the addon) against tfjs's cpu backend, on random shapes:
+// odd sizes, batch 1, broadcast batches, every transpose, strides, dilations, valid/same/explicit padding.
+// Skips (with the reason) where the addon is not built.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initEngine, nativeStatus, tf } from '../../src/engine/index.js';
+import { nativeAddon } from '../../src/engine/native/addon.js';
+import { Rng } from '../../src/util/rng.js';
+import { randn, relError, size, TOL } from './helpers.js';
+
+const status = nativeStatus();
+const skip = status.available ? false : `native engine unavailable: ${status.reason}`;
+const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+
+async function runOn(backend: 'cpu' | 'native', fn: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ v: Float32Array; shape: string }>> {
+  await tf.setBackend(backend);
+  const outs = tf.tidy(() => {
+    const r = fn();
+    return Array.isArray(r) ? r : [r];
+  });
+  const res = outs.map((t) => ({ v: new Float32Array(t.dataSync() as Float32Array), shape: t.shape.join('x') }));
+  tf.dispose(outs);
+  return res;
+}
+
+/** Computes `fn` on cpu and on native and asserts the outputs agree. */
+async function parity(label: string, fn: () => tf.Tensor | tf.Tensor[], tol = TOL): Promise<void> {
+  const ref = await runOn('cpu', fn);
+  const got = await runOn('native', fn);
+  assert.equal(got.length, ref.length, `${label}: number of outputs`);
+  ref.forEach((r, i) => {
+    assert.equal(got[i].shape, r.shape, `${label}: output ${i} shape`);
+    const e = relError(got[i].v, r.v);
+    assert.ok(e <= tol, `${label}: output ${i} differs from cpu by ${e.toExponential(2)} (tolerance ${tol})`);
+  });
+}
+
+before(async () => {
+  if (skip) return;
+  const info = await initEngine({ backend: 'native' });
+  assert.equal(info.backend, 'native');
+  for (const k of NATIVE_KERNELS) assert.ok(info.registeredKernels.includes(k), `${k} registered`);
+});
+
+const T = [false, true] as const;
+
+describe('native BatchMatMul', { skip }, () => {
+  const shapes: Array<[number, number, number]> = [
+    [1, 1, 1],
+    [1, 7, 5],
+    [5, 1, 3],
+    [17, 33, 9],
+    [64, 128, 48],
+    [3, 300, 2],
+    [31, 5, 1],
+    [129, 257, 65],
+  ];
+  for (const [m, k, n] of shapes) {
+    for (const ta of T) {
+      for (const tb of T) {
+        test(`[${m}x${k}]·[${k}x${n}] transposeA=${ta} transposeB=${tb}`, async () => {
+          const rng = new Rng(m * 1000 + k * 10 + n);
+          const a = randn(rng, m * k);
+          const b = randn(rng, k * n);
+          await parity('matmul', () => tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, tb ? [n, k] : [k, n]), ta, tb));
+        });
+      }
+    }
+  }
+
+  const batched: Array<{ a: number[]; b: number[] }> = [
+    { a: [2, 5, 7], b: [2, 7, 3] },
+    { a: [3, 5, 7], b: [1, 7, 4] },
+    { a: [1, 5, 7], b: [3, 7, 4] },
+    { a: [1, 1, 7], b: [4, 7, 1] },
+    { a: [2, 3, 6, 5], b: [2, 3, 5, 4] },
+    { a: [6, 5], b: [3, 5, 2] },
+    { a: [3, 6, 5], b: [5, 2] },
+  ];
+  for (const { a: as, b: bs } of batched) {
+    for (const ta of T) {
+      for (const tb of T) {
+        test(`batched ${JSON.stringify(as)}·${JSON.stringify(bs)} transposeA=${ta} transposeB=${tb}`, async () => {
+          const sw = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]] : s);
+          const rng = new Rng(size(as) + 7 * size(bs));
+          const a = randn(rng, size(as));
+          const b = randn(rng, size(bs));
+          await parity('batched matmul', () => tf.matMul(tf.tensor(a, sw(as, ta)), tf.tensor(b, sw(bs, tb)), ta, tb));
+        });
+      }
+    }
+  }
+
+  test("Fisher's per-example patchesᵀ·δ: [37, 9, 25]ᵀ·[37, 9, 6]", async () => {
+    const rng = new Rng(37);
+    const a = randn(rng, 37 * 9 * 25);
+    const b = randn(rng, 37 * 9 * 6);
+    await parity('patches', () => tf.matMul(tf.tensor3d(a, [37, 9, 25]), tf.tensor3d(b, [37, 9, 6]), true, false));
+  });
+
+  test('batch dimensions broadcast against each other ([2,1]·[1,3])', async () => {
+    const rng = new Rng(99);
+    const a = randn(rng, 2 * 4 * 6);
+    const b = randn(rng, 3 * 6 * 5);
+    // tfjs's cpu kernel does not broadcast [2,1] against [1,3]; tile explicitly for the reference.
+    const ref = await runOn('cpu', () => tf.matMul(tf.tile(tf.tensor(a, [2, 1, 4, 6]), [1, 3, 1, 1]), tf.tile(tf.tensor(b, [1, 3, 6, 5]), [2, 1, 1, 1])));
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const got = await runOn('native', () => {
+        let x = tf.tensor(a, [2, 1, 4, 6]);
+        let y = tf.tensor(b, [1, 3, 6, 5]);
+        if (ta) x = tf.transpose(x, [0, 1, 3, 2]);
+        if (tb) y = tf.transpose(y, [0, 1, 3, 2]);
+        return tf.matMul(x, y, ta, tb);
+      });
+      assert.equal(got[0].shape, ref[0].shape);
+      assert.ok(relError(got[0].v, ref[0].v) <= TOL, `transposeA=${ta} transposeB=${tb}`);
+    }
+  });
+
+  test('empty inner dimension gives zeros; empty outputs have the right shape', async () => {
+    await parity('k = 0', () => [tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 4])), tf.matMul(tf.zeros([0, 3]), tf.zeros([3, 2]))]);
+  });
+
+  test('int32 operands go to the wasm kernel (which refuses them, as on wasm)', async () => {
+    await tf.setBackend('native');
+    assert.throws(
+      () => tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'), tf.tensor2d([1, 0, 2, 1, 0, 3], [3, 2], 'int32'))),
+      /non-float32/,
+    );
+  });
+});
+
+describe('native _FusedMatMul', { skip }, () => {
+  const cases = [
+    { m: 9, k: 13, n: 6, activation: 'relu', bias: 6 },
+    { m: 1, k: 5, n: 7, activation: 'linear', bias: 7 },
+    { m: 8, k: 4, n: 5, activation: 'relu6', bias: 1 },
+    { m: 7, k: 3, n: 4, activation: 'leakyrelu', bias: 4 },
+    { m: 6, k: 6, n: 6, activation: 'elu', bias: 0 },
+    { m: 5, k: 9, n: 3, activation: 'sigmoid', bias: 3 },
+    { m: 4, k: 5, n: 6, activation: 'prelu', bias: 6 },
+  ] as const;
+  for (const c of cases) {
+    for (const ta of T) {
+      for (const tb of T) {
+        test(`[${c.m}x${c.k}]·[${c.k}x${c.n}] ${c.activation} bias[${c.bias}] transposeA=${ta} transposeB=${tb}`, async () => {
+          const rng = new Rng(c.m * 100 + c.k * 10 + c.n);
+          const a = randn(rng, c.m * c.k);
+          const b = randn(rng, c.k * c.n);
+          const bias = randn(rng, Math.max(1, c.bias));
+          const alpha = randn(rng, c.n);
+          await parity('fused matmul', () =>
+            tf.fused.matMul({
+              a: tf.tensor2d(a, ta ? [c.k, c.m] : [c.m, c.k]),
+              b: tf.tensor2d(b, tb ? [c.n, c.k] : [c.k, c.n]),
+              transposeA: ta,
+              transposeB: tb,
+              bias: c.bias ? tf.tensor1d(bias) : undefined,
+              activation: c.activation,
+              preluActivationWeights: c.activation === 'prelu' ? tf.tensor1d(alpha) : undefined,
+              leakyreluAlpha: 0.3,
+            }),
+          );
+        });
+      }
+    }
+  }
+
+  test('batched, b per batch, bias + relu', async () => {
+    const rng = new Rng(77);
+    const a = randn(rng, 3 * 4 * 5);
+    const b = randn(rng, 3 * 5 * 6);
+    const bias = randn(rng, 6);
+    await parity('batched fused', () =>
+      tf.fused.matMul({ a: tf.tensor3d(a, [3, 4, 5]), b: tf.tensor3d(b, [3, 5, 6]), bias: tf.tensor1d(bias), activation: 'relu' }),
+    );
+  });
+
+  test('a bias that is not per column goes to the wasm kernel (which refuses it, as on wasm)', async () => {
+    await tf.setBackend('native');
+    assert.throws(
+      () => tf.tidy(() => tf.fused.matMul({ a: tf.ones([4, 5]), b: tf.ones([5, 3]), bias: tf.ones([4, 1]) })),
+      /rank-1 bias/,
+    );
+  });
+});
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+const convCases: Array<{ x: [number, number, number, number]; f: [number, number, number, number]; s: number | [number, number]; pad: Pad; d?: number | [number, number] }> = [
+  { x: [1, 5, 5, 1], f: [3, 3, 1, 1], s: 1, pad: 'same' },
+  { x: [2, 8, 7, 3], f: [3, 3, 3, 4], s: 2, pad: 'same' },
+  { x: [2, 9, 9, 2], f: [5, 5, 2, 5], s: 1, pad: 'valid' },
+  { x: [3, 12, 12, 6], f: [5, 5, 6, 16], s: 1, pad: 'valid' },
+  { x: [2, 11, 10, 4], f: [3, 3, 4, 3], s: 2, pad: 'valid' },
+  { x: [1, 7, 9, 5], f: [2, 3, 5, 2], s: [1, 2], pad: 'same' },
+  { x: [2, 6, 6, 3], f: [1, 1, 3, 2], s: 1, pad: 'same' }, // pointwise: a plain product
+  { x: [2, 7, 5, 3], f: [1, 1, 3, 4], s: 2, pad: 'valid' }, // 1×1 with stride: im2col
+  { x: [2, 10, 10, 3], f: [4, 4, 3, 8], s: 2, pad: 'same' },
+  { x: [1, 6, 7, 2], f: [3, 3, 2, 3], s: 1, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { x: [1, 9, 8, 2], f: [3, 2, 2, 3], s: 2, pad: [[0, 0], [0, 1], [1, 1], [0, 0]] },
+  { x: [1, 28, 28, 1], f: [5, 5, 1, 6], s: 1, pad: 'valid' },
+  { x: [3, 8, 8, 5], f: [3, 3, 5, 7], s: 2, pad: 'valid' }, // last row/column unused by the forward pass
+  { x: [1, 3, 4, 2], f: [5, 5, 2, 3], s: 1, pad: 'same' }, // filter larger than the input
+  { x: [2, 13, 11, 3], f: [3, 3, 3, 2], s: 3, pad: 'same' },
+];
+
+describe('native Conv2D', { skip }, () => {
+  for (const c of convCases) {
+    test(`x${JSON.stringify(c.x)} f${JSON.stringify(c.f)} strides ${JSON.stringify(c.s)} pad ${JSON.stringify(c.pad)}`, async () => {
+      const rng = new Rng(size(c.x) * 5 + size(c.f));
+      const x = randn(rng, size(c.x));
+      const f = randn(rng, size(c.f));
+      await parity('conv2d', () => tf.conv2d(tf.tensor4d(x, c.x), tf.tensor4d(f, c.f), c.s, c.pad));
+    });
+  }
+  for (const [d, pad] of [[2, 'valid'], [[2, 3], 'same'], [3, 'same']] as const) {
+    test(`dilations ${JSON.stringify(d)} pad ${pad}`, async () => {
+      const rng = new Rng(31);
+      const x = randn(rng, 2 * 13 * 12 * 3);
+      const f = randn(rng, 3 * 3 * 3 * 4);
+      await parity('dilated conv2d', () => tf.conv2d(tf.tensor4d(x, [2, 13, 12, 3]), tf.tensor4d(f, [3, 3, 3, 4]), 1, pad, 'NHWC', d));
+    });
+  }
+  test('the patch-unfolding conv of the Fisher estimate (one-hot filter), batch 1 and 5', async () => {
+    const rng = new Rng(4);
+    for (const n of [1, 5]) {
+      const x = randn(rng, n * 12 * 12 * 6);
+      await parity('one-hot filter', () => {
+        const eye = tf.reshape(tf.oneHot(tf.range(0, 150, 1, 'int32'), 150, 1, 0, 'float32'), [5, 5, 6, 150]) as tf.Tensor4D;
+        return tf.conv2d(tf.tensor4d(x, [n, 12, 12, 6]), eye, 1, 'valid');
+      });
+    }
+  });
+  test('NCHW goes to the wasm kernel (which refuses it, as on wasm)', async () => {
+    await tf.setBackend('native');
+    assert.throws(() => tf.tidy(() => tf.conv2d(tf.ones([1, 2, 5, 5]) as tf.Tensor4D, tf.ones([3, 3, 2, 2]) as tf.Tensor4D, 1, 'valid', 'NCHW')), /channelsFirst/);
+  });
+});
+
+describe('native conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', { skip }, () => {
+  for (const c of convCases) {
+    test(`x${JSON.stringify(c.x)} f${JSON.stringify(c.f)} strides ${JSON.stringify(c.s)} pad ${JSON.stringify(c.pad)}`, async () => {
+      const rng = new Rng(size(c.x) + size(c.f));
+      const x = randn(rng, size(c.x));
+      const f = randn(rng, size(c.f));
+      const yShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.f) as tf.Tensor4D, c.s, c.pad).shape);
+      const r = randn(rng, size(yShape));
+      await parity('conv2d grads', () =>
+        tf.grads((xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.s, c.pad), tf.tensor(r, yShape))))([
+          tf.tensor4d(x, c.x),
+          tf.tensor4d(f, c.f),
+        ]),
+      );
+    });
+  }
+
+  test('conv2dTranspose (Conv2DBackpropInput as a forward op), stride 2', async () => {
+    const rng = new Rng(3);
+    const dy = randn(rng, 2 * 4 * 4 * 5);
+    const f = randn(rng, 3 * 3 * 3 * 5);
+    await parity('conv2dTranspose', () => tf.conv2dTranspose(tf.tensor4d(dy, [2, 4, 4, 5]), tf.tensor4d(f, [3, 3, 3, 5]), [2, 8, 8, 3], 2, 'same'));
+  });
+
+  test('batches larger than the im2col buffer are processed in slices', async () => {
+    const addon = nativeAddon()!;
+    // 4·4·3 = 48 floats per output position, 36 positions per example: 2000 floats hold one example.
+    const old = addon.setScratchLimit(2000);
+    try {
+      const rng = new Rng(9);
+      const shape: [number, number, number, number] = [5, 8, 8, 3];
+      const x = randn(rng, size(shape));
+      const f = randn(rng, 3 * 3 * 3 * 4);
+      const r = randn(rng, 5 * 6 * 6 * 4);
+      await parity('sliced conv', () => {
+        const xx = tf.tensor4d(x, shape);
+        const ff = tf.tensor4d(f, [3, 3, 3, 4]);
+        const y = tf.conv2d(xx, ff, 1, 'valid');
+        const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'), tf.tensor(r, [5, 6, 6, 4]))))([xx, ff]);
+        return [y, dx, df];
+      });
+    } finally {
+      addon.setScratchLimit(old);
+    }
+  });
+});
+
+describe('native LeNet-style training step', { skip }, () => {
+  test('gradients of conv→relu→maxpool→conv→relu→maxpool→dense equal cpu (batch 1 and 6)', async () => {
+    for (const n of [1, 6]) {
+      const rng = new Rng(2024 + n);
+      const xs = randn(rng, n * 28 * 28);
+      const labels = Array.from({ length: n }, () => rng.int(10));
+      const ws = [randn(rng, 150, 0.2), randn(rng, 6, 0.1), randn(rng, 2400, 0.08), randn(rng, 16, 0.1), randn(rng, 2560, 0.05), randn(rng, 10, 0.1)];
+      await parity('lenet grads', () => {
+        const x = tf.tensor4d(xs, [n, 28, 28, 1]);
+        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+        const shapes = [[5, 5, 1, 6], [6], [5, 5, 6, 16], [16], [256, 10], [10]];
+        const params = ws.map((w, i) => tf.tensor(w, shapes[i]));
+        const loss = (...p: tf.Tensor[]) => {
+          let h = tf.relu(tf.add(tf.conv2d(x, p[0] as tf.Tensor4D, 1, 'valid'), p[1])) as tf.Tensor4D;
+          h = tf.maxPool(h, 2, 2, 'valid');
+          h = tf.relu(tf.add(tf.conv2d(h, p[2] as tf.Tensor4D, 1, 'valid'), p[3])) as tf.Tensor4D;
+          h = tf.maxPool(h, 2, 2, 'valid');
+          return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(tf.reshape(h, [n, 256]), p[4]), p[5])) as tf.Scalar;
+        };
+        const { value, grads } = tf.valueAndGrads(loss)(params);
+        return [value, ...grads];
+      });
+    }
+  });
+});
+
+describe('native heap handling', { skip }, () => {
+  test('results stay right after the wasm heap grows', async () => {
+    await tf.setBackend('native');
+    const rng = new Rng(10);
+    const a = randn(rng, 40 * 30);
+    const b = randn(rng, 30 * 20);
+    const run = () => tf.tidy(() => tf.matMul(tf.tensor2d(a, [40, 30]), tf.tensor2d(b, [30, 20])).dataSync() as Float32Array);
+    const before = run();
+    // A tensor larger than anything allocated so far makes the heap grow (a new ArrayBuffer).
+    const big = tf.zeros([64 * 1024 * 1024]);
+    const after = run();
+    big.dispose();
+    assert.deepEqual(after, before);
+  });
+
+  test('offsets outside the heap are refused, not read', () => {
+    const addon = nativeAddon()!;
+    assert.throws(() => addon.gemm(0, 0, 4, 4, 4, 2 ** 40, 4, 0, 4, 0, 4, 0, 1, 0, 0, 0), /outside the heap/);
+    assert.throws(() => addon.conv(0, 0, 0, 2 ** 40, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 0, 0, 2, 2, 1), /outside the heap/);
+    assert.throws(() => addon.gemm(0, 0, -1, 4, 4, 0, 4, 0, 4, 0, 4, 0, 1, 0, 0, 0), /negative/);
+  });
+
+  test('no tensors leak through the kernels', async () => {
+    await tf.setBackend('native');
+    const rng = new Rng(8);
+    const a = randn(rng, 6 * 5);
+    const w = randn(rng, 3 * 3 * 2 * 4);
+    const x = randn(rng, 2 * 6 * 6 * 2);
+    const run = () =>
+      tf.tidy(() => {
+        const g1 = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.matMul(p, q, true, true)))([tf.tensor2d(a, [5, 6]), tf.tensor2d(a, [6, 5])]);
+        const g2 = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 2, 'same')))([
+          tf.tensor4d(x, [2, 6, 6, 2]),
+          tf.tensor4d(w, [3, 3, 2, 4]),
+        ]);
+        return [...g1, ...g2].map((t) => tf.sum(t));
+      });
+    tf.dispose(run());
+    const before = tf.memory().numTensors;
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    tf.dispose(run());
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(backend.numDataIds(), ids);
+  });
+});

@@ -3,11 +3,13 @@
 //   2. FS step / MTL step on hetero3 with the same model and batch
 //   3. one Fisher estimate (N = 256 per task) / one training step
 //   4. live tensors after the first and the last epoch, and peak memory of a demo-sized run
-//   5. inference: predictions/s of a task's dense network and of its exported sparse model (issue #6)
+//   5. every sharing method and weighting: ms per step relative to MTL (bench/methods.ts, issue #4)
+//   6. inference: predictions/s of a task's dense network and of its exported sparse model (issue #6)
 import { benchKernels } from './kernels.js';
 import { initEngine } from '../src/engine/setup.js';
 import { runTraining } from '../src/experiments/run.js';
-import { WEIGHTING_NAMES, type TrainConfigInput } from '../src/train/config.js';
+import type { TrainConfigInput } from '../src/train/config.js';
+import { benchMethods } from './methods.js';
 import { benchInference } from './inference.js';
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
@@ -39,14 +41,7 @@ async function main() {
   console.log(`Fisher estimate, N = 256, one task, ms   ${fmt(fisherPerTask)}`);
   console.log(`Fisher estimate / FS step                ${fmt(fisherPerTask / fs.timings.msPerStep, 2)}   (target ≤ 1)`);
   console.log();
-  console.log('## Gradient weighting: ms per step relative to EW (hetero3, MTL sharing, same model and batch)');
-  const short: TrainConfigInput = { ...base, trainPerTask: 1280, epochs: 2, method: 'mtl' };
-  let ew = 0;
-  for (const weighting of WEIGHTING_NAMES) {
-    const r = await runTraining({ ...short, weighting });
-    if (weighting === 'ew') ew = r.timings.msPerStep;
-    console.log(`${weighting.padEnd(10)} ${fmt(r.timings.msPerStep).padStart(7)} ms/step   ${fmt(r.timings.msPerStep / ew, 2)}× EW   solver failures ${r.weighting.solverFailures}`);
-  }
+  await benchMethods(base);
   console.log();
   console.log('## Memory');
   for (const r of [mtl, fs]) {

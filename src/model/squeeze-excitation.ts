@@ -2,8 +2,8 @@
 // CVPR-19, "Attentive single-tasking of multiple tasks"): each task rescales every unit (channel) of
 // every shared layer's output by a gate computed from that output,
 //   s = sigmoid(W2 · relu(W1 · squeeze(a) + b1) + b2),   a' = a ⊙ s,
-// where squeeze is the identity for dense layers and the spatial mean for conv layers. Conv outputs
-// are gated after max-pooling: the gates are positive, so pooling then gating equals gating then pooling.
+// where squeeze is the identity for dense layers and the spatial mean for conv layers. On conv layers the
+// block sits at the end of the conv-ReLU-pool block, as SE blocks sit at the end of a residual block.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskAdapter } from './adapters.js';
 import { outUnits, type ParamSpec } from './layers.js';

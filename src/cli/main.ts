@@ -8,6 +8,7 @@ import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type 
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FsmtlError } from '../util/errors.js';
+import { addDoctorCommand } from './doctor.js';
 import { addModelCommands } from './model-commands.js';
 import { createProgress } from './progress.js';
 import { maskTable, methodLabel, perTaskTable, seedTable } from './table.js';
@@ -233,6 +234,7 @@ export function buildProgram(): Command {
   });
 
   addModelCommands(program);
+  addDoctorCommand(program);
 
   program
     .command('info')

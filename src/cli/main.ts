@@ -8,6 +8,7 @@ import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type 
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FsmtlError } from '../util/errors.js';
+import { addExperimentCommands } from './experiment-commands.js';
 import { addDoctorCommand } from './doctor.js';
 import { addModelCommands } from './model-commands.js';
 import { createProgress } from './progress.js';
@@ -235,6 +236,7 @@ export function buildProgram(): Command {
 
   addModelCommands(program);
   addDoctorCommand(program);
+  addExperimentCommands(program);
 
   program
     .command('info')

@@ -57,7 +57,12 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--interval <epochs>', 'FS: recompute masks every n epochs', number('--interval', true))
     .option('--fisher-samples <n>', 'FS: examples per Fisher estimate (N)', number('--fisher-samples', true))
     .addOption(new Option('--fisher-label <label>', 'FS: log-probability of which label').choices(['predicted', 'true', 'exact']))
-    .addOption(new Option('--scope <scope>', 'FS/RS: top-K over the whole extractor or per layer').choices(['global', 'layer']))
+    .addOption(new Option('--scope <scope>', 'FS/RS: top-K over the whole extractor, per layer or per unit').choices(['global', 'layer', 'unit']))
+    .addOption(new Option('--schedule <schedule>', 'FS: keep ratio p from the first mask, or annealed from 1 to p').choices(['fixed', 'anneal']))
+    .option('--anneal-epochs <n>', 'FS: mask updates over which p is annealed', number('--anneal-epochs', true))
+    .addOption(new Option('--normalize <how>', 'FS: rescale Fisher per layer before a global top-K').choices(['none', 'layer']))
+    .option('--diversity <lambda>', "FS: overlap control, own Fisher quantile minus lambda × the other tasks' mean", number('--diversity'))
+    .option('--smoothing <beta>', 'FS: exponential average of Fisher across recomputes, beta in [0, 1)', number('--smoothing'))
     .addOption(new Option('--placement <where>', 'FS/RS: mask in forward and update (Eqs. 3-4) or update only (Eq. 4)').choices(['forward', 'update']))
     .addOption(new Option('--weighting <name>', 'how the tasks\' shared gradients are combined').choices([...WEIGHTING_NAMES]))
     .option('--roaming-epochs <n>', 'MR: epochs over which unit subsets roam (default: half the epochs)', number('--roaming-epochs', true))
@@ -84,6 +89,11 @@ interface TrainingFlags {
   fisherLabel?: TrainConfig['fs']['label'];
   scope?: TrainConfig['fs']['scope'];
   placement?: TrainConfig['fs']['placement'];
+  schedule?: TrainConfig['fs']['schedule'];
+  annealEpochs?: number;
+  normalize?: TrainConfig['fs']['normalize'];
+  diversity?: number;
+  smoothing?: number;
   weighting?: TrainConfig['weighting'];
   roamingEpochs?: number;
   seReduction?: number;
@@ -100,6 +110,11 @@ function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {})
     label: flags.fisherLabel,
     scope: flags.scope,
     placement: flags.placement,
+    schedule: flags.schedule,
+    annealEpochs: flags.annealEpochs,
+    normalize: flags.normalize,
+    diversity: flags.diversity,
+    smoothing: flags.smoothing,
   });
   return {
     ...file,

@@ -7,9 +7,11 @@ export type TaskMask = Uint8Array[];
 
 /**
  * 'global': one top-K over every shared parameter (the paper's reading of Eq. 11);
- * 'layer':  top-K inside each parametric layer (kernel and bias together), at the same keep ratio.
+ * 'layer':  top-K inside each parametric layer (kernel and bias together), at the same keep ratio;
+ * 'unit':   top-K inside each output unit's parameters (its incoming weights and bias), so that every
+ *           unit keeps the same fraction of its inputs.
  */
-export type SelectionScope = 'global' | 'layer';
+export type SelectionScope = 'global' | 'layer' | 'unit';
 
 function concat(parts: ArrayLike<number>[], size: number): Float32Array {
   const out = new Float32Array(size);
@@ -38,6 +40,7 @@ export function maskFromScores(specs: ParamSpec[], scores: Float32Array[], keep:
     const flat = concat(scores, total);
     return split(topKMask(flat, keepCount(total, keep)), specs.map((s) => s.size));
   }
+  if (scope === 'unit') return unitScopeMask(specs, scores, keep);
   const out: TaskMask = new Array(specs.length);
   const layers = [...new Set(specs.map((s) => s.layer))];
   for (const layer of layers) {
@@ -46,6 +49,27 @@ export function maskFromScores(specs: ParamSpec[], scores: Float32Array[], keep:
     const flat = concat(idx.map((i) => scores[i]), size);
     const parts = split(topKMask(flat, keepCount(size, keep)), idx.map((i) => specs[i].size));
     idx.forEach((i, j) => (out[i] = parts[j]));
+  }
+  return out;
+}
+
+/** Top-K inside each output unit: unit j of a layer owns kernel elements e with e mod units = j, and bias j. */
+function unitScopeMask(specs: ParamSpec[], scores: Float32Array[], keep: number): TaskMask {
+  const out: TaskMask = specs.map((s) => new Uint8Array(s.size));
+  const layers = [...new Set(specs.map((s) => s.layer))];
+  for (const layer of layers) {
+    const k = specs.findIndex((s) => s.layer === layer && s.role === 'kernel');
+    const b = specs.findIndex((s) => s.layer === layer && s.role === 'bias');
+    const units = specs[b].size;
+    const fanIn = specs[k].size / units;
+    const group = new Float32Array(fanIn + 1);
+    for (let j = 0; j < units; j++) {
+      for (let i = 0; i < fanIn; i++) group[i] = scores[k][i * units + j];
+      group[fanIn] = scores[b][j];
+      const m = topKMask(group, keepCount(fanIn + 1, keep));
+      for (let i = 0; i < fanIn; i++) out[k][i * units + j] = m[i];
+      out[b][j] = m[fanIn];
+    }
   }
   return out;
 }

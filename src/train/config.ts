@@ -23,12 +23,21 @@ export const fsOptionsSchema = z
     samples: positiveInt.default(256),
     /** Whose log-probability: the model's prediction (Eq. 10), the true label, or the exact expectation (Eq. 9). */
     label: z.enum(['predicted', 'true', 'exact']).default('predicted'),
-    /** Top-K over the whole extractor (Eq. 11) or inside each layer. */
-    scope: z.enum(['global', 'layer']).default('global'),
+    /** Top-K over the whole extractor (Eq. 11), inside each layer, or inside each output unit. */
+    scope: z.enum(['global', 'layer', 'unit']).default('global'),
     /** 'forward': a task sees S_t ⊙ θsh (Eq. 3) and updates only S_t (Eq. 4); 'update': dense forward, masked update (Eq. 4 only). */
     placement: z.enum(['forward', 'update']).default('forward'),
     /** Fisher evaluated on the dense extractor θsh (every parameter can enter the mask) or on S_t ⊙ θsh. */
     fisherNetwork: z.enum(['dense', 'masked']).default('dense'),
+    /** Keep ratio over mask updates: p from the first mask, or annealed linearly from 1 to p over `annealEpochs`. */
+    schedule: z.enum(['fixed', 'anneal']).default('fixed'),
+    annealEpochs: positiveInt.default(3),
+    /** Fisher rescaled per layer (divided by the layer's mean) before a global top-K, or used as is. */
+    normalize: z.enum(['none', 'layer']).default('none'),
+    /** Overlap control λ ≥ 0: rank by own Fisher quantile minus λ × the other tasks' mean quantile (0: off). */
+    diversity: z.number().min(0).default(0),
+    /** Fisher smoothing across recomputes: exponential average with factor β in [0, 1) (0: off). */
+    smoothing: z.number().min(0).lt(1, 'smoothing must be in [0, 1)').default(0),
   })
   .strict();
 

@@ -203,7 +203,12 @@ function mergeSettings(...layers: Record<string, unknown>[]): Record<string, unk
 }
 
 function issuesMessage(where: string, issues: z.core.$ZodIssue[], fieldName: (path: PropertyKey[]) => string): string {
-  return issues.map((i) => `${where}: ${fieldName(i.path)}: ${i.message}`).join('; ');
+  return issues
+    .flatMap((i) =>
+      // An unknown key is reported at its object; name the key itself, so that the message points at it.
+      i.code === 'unrecognized_keys' ? i.keys.map((k) => `${where}: ${fieldName([...i.path, k])}: unknown field`) : [`${where}: ${fieldName(i.path)}: ${i.message}`],
+    )
+    .join('; ');
 }
 
 /** Validates an experiment config and expands it into its runs. `source` names the file in error messages. */

@@ -2,6 +2,17 @@
 export { initEngine, engineInfo, describeEngine, type EngineInfo, type EngineOptions, type BackendName } from './engine/setup.js';
 export { nativeStatus, type NativeStatus } from './engine/native/addon.js';
 export { runTraining, runTrainingWithModel, compareMethods, benchmarkFor } from './experiments/run.js';
+export { parseExperiment, loadExperiment, experimentSchema, defaultLabel, pLabel, runKey, configHash, KEEP_METHODS, type Experiment, type ExperimentInput, type PlannedRun, type MethodRow } from './experiments/spec.js';
+export { planExperiment, runPending, type ExperimentPlan, type RunnerOptions, type RunnerSummary, type RunnerEvent } from './experiments/runner.js';
+export { readStore, storedOutcomes, writeRunResult, writeRunFailure, readManifest, type StoreContents, type Manifest, type FailedRun } from './experiments/store.js';
+export { summarize, METRICS, type RunOutcome, type Summary, type Metric } from './experiments/summary.js';
+export { buildReport, renderMarkdown, renderCsv, renderPerTaskCsv, type Report, type ReportOptions, type BenchmarkReport, type TableRow } from './experiments/report.js';
+export { publishReport, type PublishOptions, type Published } from './experiments/publish.js';
+export { loadReference, parseReference, type Reference, type ReferenceTable, type ReferenceRow } from './experiments/reference.js';
+export { averageRanks, fractionalRanks } from './experiments/rank.js';
+export { pairedTTest, twoSidedP, type TTestResult } from './experiments/significance.js';
+export { benchmarkFigures, perTaskFigure, keepRatioFigure, overlapFigure, type FigureSpec } from './experiments/figures.js';
+export { renderSvg, svgToPng } from './experiments/render.js';
 export { train, trainModel, FSMTL_VERSION, type TrainedModel, type TrainResult, type TrainOptions, type ProgressEvent, type EpochEndInfo, type EpochLog } from './train/trainer.js';
 export { parseTrainConfig, trainConfigSchema, METHOD_NAMES, BENCHMARK_NAMES, type TrainConfig, type TrainConfigInput, type FsOptions } from './train/config.js';
 export { loadBenchmark, resolveDataDir, readIdxFile, parseIdx, readNpyFile, readNpzFile, parseNpy, parseNpz } from './data/index.js';

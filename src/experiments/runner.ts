@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveDataDir } from '../data/sources.js';
 import type { ProgressEvent } from '../train/trainer.js';
 import type { TrainConfig } from '../train/config.js';
 import { FsmtlError } from '../util/errors.js';
@@ -101,6 +102,9 @@ export async function runPending(experiment: Experiment, pending: PlannedRun[], 
     throw new FsmtlError(`cannot create ${experiment.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   writeManifest(experiment.output, experiment);
+
+  // A missing data folder would fail every run the same way, and be recorded as failed: say it once, now.
+  for (const dir of new Set(pending.map((r) => r.config.dataDir))) resolveDataDir(dir);
 
   const queue = [...pending];
   const summary: RunnerSummary = { done: 0, failed: 0, interrupted: false };

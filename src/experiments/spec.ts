@@ -243,6 +243,8 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
       for (const keep of keeps) {
         const own = { benchmark, method: entry.method, ...(entry.weighting ? { weighting: entry.weighting } : {}), ...(keep !== null ? { keep } : {}), seed: spec.seeds[0] };
         const input = mergeSettings(spec.train, entry.train ?? {}, own);
+        // Like every path in the config, the data folder is relative to the config file.
+        if (typeof input.dataDir === 'string' && input.dataDir !== '') input.dataDir = resolve(baseDir, input.dataDir);
         const r = trainConfigSchema.safeParse(input);
         if (!r.success) {
           const field = (path: PropertyKey[]) => {

@@ -45,7 +45,7 @@ function dense(rng: Rng, name: string, fanIn: number, fanOut: number): [tf.Varia
   ];
 }
 
-function mlp(rng: Rng): Net {
+export function mlp(rng: Rng): Net {
   const batch = 256;
   const { xs, ys } = makeData(rng, batch, [784]);
   const l1 = dense(rng, 'l1', 784, 512);
@@ -64,7 +64,7 @@ function mlp(rng: Rng): Net {
   return { vars: [...l1, ...l2, ...heads.flat()], loss };
 }
 
-function lenet(rng: Rng): Net {
+export function lenet(rng: Rng): Net {
   const batch = 128;
   const { xs, ys } = makeData(rng, batch, [28, 28, 1]);
   const conv = (name: string, k: number, cin: number, cout: number): [tf.Variable, tf.Variable] => [
@@ -103,7 +103,7 @@ function step(net: Net): void {
 }
 
 /** Median ms/step, or NaN if the step throws (e.g. a kernel the backend lacks). */
-function time(net: Net): number {
+export function time(net: Net): number {
   try {
     for (let i = 0; i < WARMUP; i++) step(net);
   } catch {

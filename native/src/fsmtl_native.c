@@ -173,6 +173,28 @@ static napi_value bias_act(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// sumMiddle(x, out, outer, reduce, inner): out[o, i] = Σ_r x[o, r, i] (a sum over non-innermost axes,
+// which tfjs-backend-wasm computes by transposing first).
+static napi_value sum_middle(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  int64_t v[5];
+  if (!get_args(env, info, 5, argv) || !get_ints(env, argv, 5, v)) THROW(env, "sumMiddle: expected 5 numbers");
+  const int64_t x = v[0], out = v[1], outer = v[2], red = v[3], inner = v[4];
+  if (outer < 0 || red < 0 || inner < 0) THROW(env, "sumMiddle: negative size");
+  if (!in_heap(x, outer * red * inner) || !in_heap(out, outer * inner)) THROW(env, "sumMiddle: tensor outside the heap");
+  const float *xp = at(x);
+  float *op = at(out);
+  for (int64_t o = 0; o < outer; o++) {
+    float *acc = op + o * inner;
+    memset(acc, 0, (size_t)inner * 4);
+    const float *src = xp + o * red * inner;
+    for (int64_t r = 0; r < red; r++, src += inner) {
+      for (int64_t i = 0; i < inner; i++) acc[i] += src[i];
+    }
+  }
+  return NULL;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Convolutions, NHWC input [n, h, w, cin], filter [kh, kw, cin, cout], output [n, oh, ow, cout].
 
@@ -378,6 +400,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"setHeap", NULL, set_heap, NULL, NULL, NULL, napi_default, NULL},
     {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
     {"biasAct", NULL, bias_act, NULL, NULL, NULL, napi_default, NULL},
+    {"sumMiddle", NULL, sum_middle, NULL, NULL, NULL, napi_default, NULL},
     {"conv", NULL, conv, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"setScratchLimit", NULL, set_scratch_limit, NULL, NULL, NULL, napi_default, NULL},

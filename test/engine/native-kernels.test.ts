@@ -10,7 +10,7 @@ import { randn, relError, size, TOL } from './helpers.js';
 
 const status = nativeStatus();
 const skip = status.available ? false : `native engine unavailable: ${status.reason}`;
-const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Identity', 'Sum', 'GatherV2'];
 
 async function runOn(backend: 'cpu' | 'native', fn: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ v: Float32Array; shape: string }>> {
   await tf.setBackend(backend);
@@ -214,7 +214,7 @@ describe('native Conv2D', { skip }, () => {
       await parity('conv2d', () => tf.conv2d(tf.tensor4d(x, c.x), tf.tensor4d(f, c.f), c.s, c.pad));
     });
   }
-  for (const [d, pad] of [[2, 'valid'], [[2, 3], 'same'], [3, 'same']] as const) {
+  for (const [d, pad] of [[2, 'valid'], [[2, 3], 'same'], [3, 'same']] as Array<[number | [number, number], 'valid' | 'same']>) {
     test(`dilations ${JSON.stringify(d)} pad ${pad}`, async () => {
       const rng = new Rng(31);
       const x = randn(rng, 2 * 13 * 12 * 3);
@@ -308,6 +308,45 @@ describe('native LeNet-style training step', { skip }, () => {
         return [value, ...grads];
       });
     }
+  });
+});
+
+describe('native Sum, Identity, GatherV2', { skip }, () => {
+  const sums: Array<{ shape: number[]; axis: number | number[]; keepDims?: boolean }> = [
+    { shape: [256, 512], axis: 0 }, // a bias gradient
+    { shape: [1, 7], axis: 0 },
+    { shape: [5, 3, 4], axis: [0, 1] },
+    { shape: [2, 5, 3, 4], axis: [1, 2], keepDims: true },
+    { shape: [4, 6, 5], axis: 1 },
+    { shape: [6, 5], axis: 1 }, // innermost: the wasm kernel
+    { shape: [3, 4, 5], axis: [0, 2] }, // not contiguous: the wasm kernel
+    { shape: [0, 4], axis: 0 },
+  ];
+  for (const c of sums) {
+    test(`sum ${JSON.stringify(c.shape)} axis ${JSON.stringify(c.axis)}${c.keepDims ? ' keepDims' : ''}`, async () => {
+      const rng = new Rng(size(c.shape) + 3);
+      const x = randn(rng, size(c.shape));
+      await parity('sum', () => tf.sum(tf.tensor(x, c.shape), c.axis, c.keepDims));
+    });
+  }
+  test('int32 sums go to the wasm kernel', async () => {
+    await parity('int32 sum', () => tf.cast(tf.sum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), 0), 'float32'));
+  });
+  test('identity (tf.clone) shares memory safely: the copy outlives the original', async () => {
+    await tf.setBackend('native');
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    a.dispose();
+    assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+    b.dispose();
+  });
+  test('gather of a batch of images and of labels', async () => {
+    const rng = new Rng(14);
+    const x = randn(rng, 20 * 28 * 28);
+    await parity('gather', () => [
+      tf.gather(tf.tensor4d(x, [20, 28, 28, 1]), tf.tensor1d([19, 0, 5, 5], 'int32')),
+      tf.cast(tf.gather(tf.tensor1d([3, 1, 4, 1, 5], 'int32'), tf.tensor1d([4, 0], 'int32')), 'float32'),
+    ]);
   });
 });
 

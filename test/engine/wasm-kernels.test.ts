@@ -5,7 +5,7 @@ import { initEngine, tf, useStockWasmKernels } from '../../src/engine/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertParity, randn, relError, runOn, size } from './helpers.js';
 
-const FSMTL_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot'];
+const FSMTL_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot', 'GatherV2'];
 
 before(async () => {
   const info = await initEngine({ backend: 'wasm' });
@@ -267,6 +267,34 @@ describe('OneHot', () => {
       const eye = tf.reshape(tf.oneHot(tf.range(0, 18, 1, 'int32'), 18, 1, 0, 'float32'), [3, 3, 2, 18]) as tf.Tensor4D;
       return tf.conv2d(tf.tensor4d(x, [2, 9, 9, 2]), eye, 1, 'valid');
     });
+  });
+});
+
+describe('GatherV2', () => {
+  const cases: Array<{ x: number[]; idx: number[]; axis: number; dtype?: 'float32' | 'int32' | 'bool' }> = [
+    { x: [10, 28, 28, 1], idx: [3, 0, 9, 3, 7], axis: 0 }, // a batch of images (the training loop's gather)
+    { x: [7], idx: [6, 0, 0, 2], axis: 0, dtype: 'int32' }, // labels
+    { x: [5, 4, 3], idx: [2, 0], axis: 1 },
+    { x: [4, 33], idx: [32, 0, 17], axis: 1 }, // slices of one element
+    { x: [6, 40], idx: [], axis: 0 },
+    { x: [3, 5], idx: [1, 2, 0], axis: 0, dtype: 'bool' },
+  ];
+  for (const c of cases) {
+    test(`x${JSON.stringify(c.x)} indices ${JSON.stringify(c.idx)} axis ${c.axis} ${c.dtype ?? 'float32'}`, async () => {
+      const rng = new Rng(size(c.x));
+      const x = randn(rng, size(c.x));
+      await assertParity('gather', () => {
+        const xt = c.dtype === 'bool' ? tf.greater(tf.tensor(x, c.x), 0) : tf.tensor(c.dtype === 'int32' ? x.map(Math.round) : x, c.x, c.dtype);
+        return tf.cast(tf.gather(xt, tf.tensor1d(c.idx, 'int32'), c.axis), 'float32');
+      });
+    });
+  }
+  test('2-D indices, and an index out of range is an error', async () => {
+    const rng = new Rng(12);
+    const x = randn(rng, 6 * 4);
+    await assertParity('gather 2-D indices', () => tf.gather(tf.tensor2d(x, [6, 4]), tf.tensor2d([5, 0, 1, 1], [2, 2], 'int32')));
+    await tf.setBackend('wasm');
+    assert.throws(() => tf.tidy(() => tf.gather(tf.tensor2d(x, [6, 4]), tf.tensor1d([6], 'int32'))), /not in \[0, 5\]/);
   });
 });
 

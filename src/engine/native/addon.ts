@@ -14,6 +14,7 @@ export interface NativeAddon {
     batch: number, strideA: number, strideB: number, strideC: number,
   ): void;
   biasAct(c: number, rows: number, n: number, bias: number, biasSize: number, activation: number, alpha: number): void;
+  sumMiddle(x: number, out: number, outer: number, reduce: number, inner: number): void;
   conv(
     kind: number, in0: number, in1: number, out: number,
     n: number, h: number, w: number, cin: number, kh: number, kw: number, sh: number, sw: number,

@@ -233,6 +233,39 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     return runConv(backend, CONV_BACKPROP_FILTER, x, dy, [...filterShape], info);
   }
 
+  /**
+   * Sum over axes that are not innermost (the bias gradient: [N, units] summed over N). The wasm kernel
+   * transposes the reduced axes to the end first; here one pass accumulates rows. Other cases go to wasm.
+   */
+  function sum(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+    if (x.dtype !== 'float32') return fallback(tf.Sum, args);
+    const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
+    const lo = axes[0];
+    const hi = axes[axes.length - 1] + 1;
+    // A contiguous block of axes, with something after it.
+    if (axes.length === 0 || hi - lo !== axes.length || hi === x.shape.length) return fallback(tf.Sum, args);
+    const outer = prod(x.shape.slice(0, lo));
+    const red = prod(x.shape.slice(lo, hi));
+    const inner = prod(x.shape.slice(hi));
+    const shape = keepDims ? x.shape.map((d, i) => (i >= lo && i < hi ? 1 : d)) : [...x.shape.slice(0, lo), ...x.shape.slice(hi)];
+    const out = backend.makeOutput(shape, 'float32');
+    syncHeap(addon, backend);
+    addon.sumMiddle(offsetOf(backend, x), offsetOf(backend, out), outer, red, inner);
+    return out;
+  }
+
+  /** Identity shares the input's memory (as the cpu backend does); the wasm kernel copies it. */
+  function identity(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { x } = args.inputs as { x: TensorInfo };
+    if (x.dtype === 'string') return fallback(tf.Identity, args);
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  }
+
   const kernel = (kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo): tf.KernelConfig => ({
     kernelName,
     backendName: 'native',
@@ -244,5 +277,7 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     kernel(tf.Conv2D, conv2d),
     kernel(tf.Conv2DBackpropInput, conv2dBackpropInput),
     kernel(tf.Conv2DBackpropFilter, conv2dBackpropFilter),
+    kernel(tf.Identity, identity),
+    kernel(tf.Sum, sum),
   ];
 }

@@ -8,6 +8,7 @@ import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
 import { maxPoolGradKernel } from './maxpool-grad.js';
 import { oneHotKernel } from './one-hot.js';
+import { gatherV2Kernel } from './gather.js';
 import { defaultThreads, useWasmThreads, wasmThreads } from './threads.js';
 
 const FSMTL_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.KernelFunc }> = [
@@ -17,6 +18,7 @@ const FSMTL_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.KernelFunc }> 
   { name: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInputKernel as tf.KernelFunc },
   { name: tf.MaxPoolGrad, kernelFunc: maxPoolGradKernel as tf.KernelFunc },
   { name: tf.OneHot, kernelFunc: oneHotKernel as tf.KernelFunc },
+  { name: tf.GatherV2, kernelFunc: gatherV2Kernel as tf.KernelFunc },
 ];
 
 /** Stock kernels fsmtl's kernels call into; captured before anything is replaced. */

@@ -26,6 +26,7 @@ function warnCorrupt(corrupt: CorruptFile[], redo: boolean): void {
 }
 
 function printPublished(p: Published, dirs: string[]): void {
+  for (const w of p.warnings) process.stderr.write(`warning: ${w}\n`);
   const figures = p.files.filter((f) => f.endsWith('.svg')).length / dirs.length;
   process.stdout.write(`Report: ${dirs.map((d) => shown(`${d}/report.md`)).join(', ')} (with report.csv, per-task.csv${figures ? ` and ${figures} figures in figures/` : ''})\n`);
   if (p.unplanned) process.stdout.write(`${p.unplanned} stored run(s) that the config no longer plans were left out.\n`);

@@ -1,5 +1,6 @@
 // Writes an experiment's report: report.md (paper layout), report.csv, per-task.csv and figures/
 // (SVG and PNG), every file atomically, from what a store folder holds.
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeBytesAtomic } from '../io/files.js';
 import { benchmarkFigures } from './figures.js';
@@ -29,6 +30,8 @@ export interface Published {
   files: string[];
   corrupt: CorruptFile[];
   unplanned: number;
+  /** Things the reader of the report should know (e.g. a reference file that is gone). */
+  warnings: string[];
 }
 
 const REFERENCE_KEYS = { hetero3: 'dkl-mnist' };
@@ -36,8 +39,14 @@ const REFERENCE_KEYS = { hetero3: 'dkl-mnist' };
 /** Builds the report of the runs stored in `store` and writes it to each output folder. */
 export async function publishReport(store: string, opts: PublishOptions = {}): Promise<Published> {
   const { outcomes, manifest, corrupt, unplanned } = storedOutcomes(store);
-  const referencePath = opts.reference ?? manifest?.reference;
-  const reference: Reference | undefined = referencePath ? loadReference(referencePath) : undefined;
+  const warnings: string[] = [];
+  // An explicit reference must load; the experiment's own may have stayed behind when the runs moved.
+  let reference: Reference | undefined;
+  if (opts.reference) reference = loadReference(opts.reference);
+  else if (manifest?.reference) {
+    if (existsSync(manifest.reference)) reference = loadReference(manifest.reference);
+    else warnings.push(`the experiment's reference ${manifest.reference} is not there; no published rows (give one with --reference)`);
+  }
   const base = {
     title: manifest ? `Experiment ${manifest.name}` : `Runs in ${store}`,
     description: manifest?.description,
@@ -75,5 +84,5 @@ export async function publishReport(store: string, opts: PublishOptions = {}): P
       if (f.png) write(join(dir, 'figures', `${f.name}.png`), f.png);
     }
   }
-  return { report, markdown: md, files, corrupt, unplanned };
+  return { report, markdown: md, files, corrupt, unplanned, warnings };
 }

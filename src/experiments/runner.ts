@@ -11,7 +11,7 @@ import type { ProgressEvent } from '../train/trainer.js';
 import type { TrainConfig } from '../train/config.js';
 import { FsmtlError } from '../util/errors.js';
 import type { Experiment, PlannedRun } from './spec.js';
-import { readStore, writeManifest, writeRunFailure, type CorruptFile, type FailedRun } from './store.js';
+import { readStore, removeStaleTemporaryFiles, writeManifest, writeRunFailure, type CorruptFile, type FailedRun } from './store.js';
 
 /** What the runner sends a worker. */
 export type ToWorker = { type: 'run'; job: WorkerJob } | { type: 'exit' };
@@ -102,6 +102,7 @@ export async function runPending(experiment: Experiment, pending: PlannedRun[], 
     throw new FsmtlError(`cannot create ${experiment.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   writeManifest(experiment.output, experiment);
+  removeStaleTemporaryFiles(experiment.output);
 
   // A missing data folder would fail every run the same way, and be recorded as failed: say it once, now.
   for (const dir of new Set(pending.map((r) => r.config.dataDir))) resolveDataDir(dir);

@@ -85,6 +85,33 @@ function readFailure(path: string, key: string): FailedRun | null {
   }
 }
 
+/**
+ * Removes the temporary files of writes that were interrupted (`<file>.<pid>.tmp`, see writeFileAtomic),
+ * unless the process that was writing them is still alive.
+ */
+export function removeStaleTemporaryFiles(output: string): number {
+  let removed = 0;
+  for (const dir of [runsDir(output), failedDir(output)]) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) {
+      const m = f.match(/\.(\d+)\.tmp$/);
+      if (!m || isAlive(Number(m[1]))) continue;
+      rmSync(join(dir, f), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 const jsonFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : []);
 
 /** Everything stored under `output` (temporary files of interrupted writes are ignored). */

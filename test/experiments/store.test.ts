@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planExperiment } from '../../src/experiments/runner.js';
 import { parseExperiment } from '../../src/experiments/spec.js';
-import { failedFile, readStore, runFile, storedOutcomes, writeManifest, writeRunFailure, writeRunResult } from '../../src/experiments/store.js';
+import { failedFile, readStore, removeStaleTemporaryFiles, runFile, storedOutcomes, writeManifest, writeRunFailure, writeRunResult } from '../../src/experiments/store.js';
 import { fakeResult, tempDir } from './helpers.js';
 
 function experimentIn(dir: string) {
@@ -82,4 +82,19 @@ test('outcomes: labels and rows from the manifest, or the paper names without on
   const withManifest = storedOutcomes(dir);
   assert.deepEqual(withManifest.outcomes.map((o) => [o.label, o.row, o.keep]), [['Fisher', 0, 0.5], ['CAGrad', 1, null]]);
   assert.throws(() => storedOutcomes(join(dir, 'nope')), /no such folder/);
+});
+
+test("temporary files of interrupted writes are removed, unless their writer is still alive", () => {
+  const dir = tempDir();
+  const e = experimentIn(dir);
+  const [a, b] = e.runs;
+  writeRunResult(dir, a.key, fakeResult(a.config, 0.8));
+  const dead = `${runFile(dir, b.key)}.999999999.tmp`; // no such process
+  const alive = `${runFile(dir, b.key)}.${process.pid}.tmp`;
+  writeFileSync(dead, '{"half');
+  writeFileSync(alive, '{"half');
+  assert.equal(removeStaleTemporaryFiles(dir), 1);
+  assert.equal(existsSync(dead), false);
+  assert.equal(existsSync(alive), true);
+  assert.equal(existsSync(runFile(dir, a.key)), true);
 });

@@ -5,12 +5,14 @@
 //   4. live tensors after the first and the last epoch, and peak memory of a demo-sized run
 //   5. every sharing method and weighting: ms per step relative to MTL (bench/methods.ts, issue #4)
 //   6. inference: predictions/s of a task's dense network and of its exported sparse model (issue #6)
+//   0. first: native engine vs wasm vs PyTorch on the same shapes (bench/native.ts, issue #7; --skip-native)
 import { benchKernels } from './kernels.js';
 import { initEngine } from '../src/engine/setup.js';
 import { runTraining } from '../src/experiments/run.js';
 import type { TrainConfigInput } from '../src/train/config.js';
 import { benchMethods } from './methods.js';
 import { benchInference } from './inference.js';
+import { benchNative } from './native.js';
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const arg = (name: string) => process.argv.includes(name);
@@ -18,6 +20,11 @@ const arg = (name: string) => process.argv.includes(name);
 async function main() {
   const engine = await initEngine({});
   console.log(`engine: ${engine.backend}, ${engine.threads} thread(s); fsmtl kernels: ${engine.registeredKernels.join(', ') || 'none'}\n`);
+
+  if (!arg('--skip-native')) {
+    await benchNative({ quick: arg('--quick') });
+    await initEngine({ backend: engine.backend as 'native' | 'wasm' | 'cpu' | 'tensorflow' });
+  }
 
   if (!arg('--skip-kernels')) {
     console.log('## Kernels: stock tfjs-backend-wasm vs fsmtl-registered (same run)');

@@ -86,6 +86,10 @@ test('CLI: report prints the table; bad configs and folders end with one line na
   assert.match(r.out, /\| Method \| p \| Accuracy \| Precision \| Recall \| F1 \| Avg Rank \| FS − method \(F1\) \| Runs \|/);
   assert.match(r.out, /Report: .*report\.md \(with report\.csv, per-task\.csv\)/);
 
+  const help = fsmtl('experiment', '--help');
+  assert.equal(help.code, 0);
+  assert.match(help.out, /Usage: fsmtl experiment \[options\] <config>[\s\S]*--jobs <n>[\s\S]*--retry-failed/);
+
   const cfg = tempDir();
   writeFileSync(join(cfg, 'bad.json'), JSON.stringify({ benchmarks: ['hetero3'], methods: [{ method: 'fs', keep: [1.5] }] }));
   assertOneLineError(fsmtl('experiment', join(cfg, 'bad.json')), /^fsmtl: error: .*bad\.json: methods\[0\]\.keep\[0\]: keep ratio must be in \(0, 1\]$/);

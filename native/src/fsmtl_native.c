@@ -195,6 +195,54 @@ static napi_value sum_middle(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// maxPoolGrad(x, dy, dx, n, h, w, c, fh, fw, sh, sw, pt, pl, oh, ow): dx = 0, then each window's first
+// maximum per channel (strict >, rows then columns: tfjs's cpu tie rule, which matters after a relu; NaN
+// never wins) receives dy. Overlapping windows accumulate.
+static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[15];
+  int64_t v[15];
+  if (!get_args(env, info, 15, argv) || !get_ints(env, argv, 15, v)) THROW(env, "maxPoolGrad: expected 15 numbers");
+  const int64_t xo = v[0], dyo = v[1], dxo = v[2], n = v[3], h = v[4], w = v[5], c = v[6], fh = v[7], fw = v[8];
+  const int64_t sh = v[9], sw = v[10], pt = v[11], pl = v[12], oh = v[13], ow = v[14];
+  for (int i = 3; i < 15; i++) {
+    if (v[i] < 0) THROW(env, "maxPoolGrad: negative size");
+  }
+  if (sh < 1 || sw < 1) THROW(env, "maxPoolGrad: strides must be positive");
+  if (!in_heap(xo, n * h * w * c) || !in_heap(dxo, n * h * w * c) || !in_heap(dyo, n * oh * ow * c))
+    THROW(env, "maxPoolGrad: tensor outside the heap");
+  const float *x = at(xo), *dy = at(dyo);
+  float *dx = at(dxo);
+  memset(dx, 0, (size_t)(n * h * w * c) * 4);
+  const int64_t row = w * c;
+  const float *d = dy;
+  for (int64_t e = 0; e < n; e++) {
+    const float *xb = x + e * h * row;
+    float *gb = dx + e * h * row;
+    for (int64_t oy = 0; oy < oh; oy++) {
+      const int64_t y0 = oy * sh - pt, ylo = y0 < 0 ? 0 : y0, yhi = y0 + fh < h ? y0 + fh : h;
+      for (int64_t ox = 0; ox < ow; ox++, d += c) {
+        const int64_t x0 = ox * sw - pl, xlo = x0 < 0 ? 0 : x0, xhi = x0 + fw < w ? x0 + fw : w;
+        for (int64_t ch = 0; ch < c; ch++) {
+          float best = -INFINITY;
+          int64_t where = -1;
+          for (int64_t iy = ylo; iy < yhi; iy++) {
+            const float *xr = xb + iy * row + ch;
+            for (int64_t ix = xlo; ix < xhi; ix++) {
+              const float val = xr[ix * c];
+              if (val > best) {
+                best = val;
+                where = iy * row + ix * c + ch;
+              }
+            }
+          }
+          if (where >= 0) gb[where] += d[ch];
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Convolutions, NHWC input [n, h, w, cin], filter [kh, kw, cin, cout], output [n, oh, ow, cout].
 
@@ -221,11 +269,14 @@ static int is_pointwise(const Geom *g) {
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->oh == g->h && g->ow == g->w;
 }
 
-/** Examples per im2col slice so that the slice stays under scratch_limit floats. */
+// Preferred im2col slice: 1 MiB, so that the product reads the slice from L2 right after it was written.
+#define SLICE_TARGET ((int64_t)1 << 18)
+
+/** Examples per im2col slice: about SLICE_TARGET floats, never over scratch_limit. */
 static int64_t slice_examples(const Geom *g) {
   const int64_t per = g->oh * g->ow * g->kh * g->kw * g->cin;
   if (per == 0) return g->n > 0 ? g->n : 1;
-  int64_t nb = scratch_limit / per;
+  int64_t nb = (SLICE_TARGET < scratch_limit ? SLICE_TARGET : scratch_limit) / per;
   if (nb < 1) nb = 1;
   return nb < g->n ? nb : g->n;
 }
@@ -400,6 +451,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"setHeap", NULL, set_heap, NULL, NULL, NULL, napi_default, NULL},
     {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
     {"biasAct", NULL, bias_act, NULL, NULL, NULL, napi_default, NULL},
+    {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
     {"sumMiddle", NULL, sum_middle, NULL, NULL, NULL, napi_default, NULL},
     {"conv", NULL, conv, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},

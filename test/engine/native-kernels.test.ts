@@ -10,7 +10,7 @@ import { randn, relError, size, TOL } from './helpers.js';
 
 const status = nativeStatus();
 const skip = status.available ? false : `native engine unavailable: ${status.reason}`;
-const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Identity', 'Sum', 'GatherV2'];
+const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Identity', 'Sum', 'GatherV2', 'MaxPoolGrad'];
 
 async function runOn(backend: 'cpu' | 'native', fn: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ v: Float32Array; shape: string }>> {
   await tf.setBackend(backend);
@@ -283,6 +283,32 @@ describe('native conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', 
       addon.setScratchLimit(old);
     }
   });
+});
+
+describe('native MaxPoolGrad', { skip }, () => {
+  const cases: Array<{ x: [number, number, number, number]; k: number | [number, number]; s: number | [number, number]; pad: 'same' | 'valid'; ties?: boolean }> = [
+    { x: [2, 8, 8, 3], k: 2, s: 2, pad: 'valid' },
+    { x: [1, 7, 9, 4], k: 2, s: 2, pad: 'valid' },
+    { x: [3, 9, 7, 2], k: 3, s: 2, pad: 'same' },
+    { x: [2, 6, 6, 5], k: 3, s: 1, pad: 'same' }, // overlapping windows accumulate
+    { x: [1, 5, 5, 1], k: 2, s: 2, pad: 'same' },
+    { x: [2, 8, 10, 6], k: [2, 3], s: [2, 3], pad: 'valid' },
+    { x: [2, 8, 8, 4], k: 2, s: 2, pad: 'valid', ties: true },
+    { x: [2, 9, 9, 4], k: 3, s: 2, pad: 'same', ties: true },
+    { x: [1, 7, 7, 3], k: 2, s: 2, pad: 'same', ties: true },
+  ];
+  for (const c of cases) {
+    test(`x${JSON.stringify(c.x)} window ${JSON.stringify(c.k)} strides ${JSON.stringify(c.s)} ${c.pad}${c.ties ? ' (ties after relu)' : ''}`, async () => {
+      const rng = new Rng(size(c.x) * 3 + (c.ties ? 1 : 0));
+      const x = randn(rng, size(c.x));
+      if (c.ties) for (let i = 0; i < x.length; i++) x[i] = Math.max(0, Math.round(x[i]));
+      const yShape = tf.tidy(() => tf.maxPool(tf.zeros(c.x) as tf.Tensor4D, c.k, c.s, c.pad).shape);
+      const r = randn(rng, size(yShape));
+      await parity('maxpool grad', () =>
+        tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xx as tf.Tensor4D, c.k, c.s, c.pad), tf.tensor(r, yShape))))(tf.tensor4d(x, c.x)),
+      );
+    });
+  }
 });
 
 describe('native LeNet-style training step', { skip }, () => {

@@ -14,6 +14,10 @@ export interface NativeAddon {
     batch: number, strideA: number, strideB: number, strideC: number,
   ): void;
   biasAct(c: number, rows: number, n: number, bias: number, biasSize: number, activation: number, alpha: number): void;
+  maxPoolGrad(
+    x: number, dy: number, dx: number, n: number, h: number, w: number, c: number,
+    fh: number, fw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
+  ): void;
   sumMiddle(x: number, out: number, outer: number, reduce: number, inner: number): void;
   conv(
     kind: number, in0: number, in1: number, out: number,

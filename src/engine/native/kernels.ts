@@ -257,6 +257,35 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     return out;
   }
 
+  /** MaxPoolGrad in C (the wasm backend's is fsmtl's JS loop; same tie rule). */
+  function maxPoolGrad(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+    const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as tf.MaxPoolGradAttrs;
+    if (input.dtype !== 'float32' || dy.dtype !== 'float32' || input.shape.length !== 4) return fallback(tf.MaxPoolGrad, args);
+    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+    const dx = backend.makeOutput([...input.shape], 'float32');
+    syncHeap(addon, backend);
+    addon.maxPoolGrad(
+      offsetOf(backend, input),
+      offsetOf(backend, dy),
+      offsetOf(backend, dx),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.effectiveFilterHeight,
+      info.effectiveFilterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      info.outHeight,
+      info.outWidth,
+    );
+    return dx;
+  }
+
   /** Identity shares the input's memory (as the cpu backend does); the wasm kernel copies it. */
   function identity(args: KernelArgs): TensorInfo {
     const backend = args.backend as BackendWasm;
@@ -279,5 +308,6 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     kernel(tf.Conv2DBackpropFilter, conv2dBackpropFilter),
     kernel(tf.Identity, identity),
     kernel(tf.Sum, sum),
+    kernel(tf.MaxPoolGrad, maxPoolGrad),
   ];
 }

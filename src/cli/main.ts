@@ -1,7 +1,7 @@
 // The `fsmtl` command line.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { initEngine } from '../engine/setup.js';
+import { BACKEND_NAMES, initEngine } from '../engine/setup.js';
 import { compareMethods, runTraining, runTrainingWithModel } from '../experiments/run.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
@@ -52,7 +52,7 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--train-per-task <n>', 'hetero3: training examples per task', number('--train-per-task', true))
     .option('--train-size <n>', 'multimnist: training images', number('--train-size', true))
     .option('--test-per-task <n>', 'test examples per task', number('--test-per-task', true))
-    .addOption(new Option('--backend <name>', 'tensor engine').choices(['auto', 'wasm', 'cpu', 'tensorflow']))
+    .addOption(new Option('--backend <name>', 'tensor engine').choices([...BACKEND_NAMES]))
     .option('--warmup <epochs>', 'FS: dense epochs before the first mask', number('--warmup', true))
     .option('--interval <epochs>', 'FS: recompute masks every n epochs', number('--interval', true))
     .option('--fisher-samples <n>', 'FS: examples per Fisher estimate (N)', number('--fisher-samples', true))
@@ -256,7 +256,7 @@ export function buildProgram(): Command {
   program
     .command('info')
     .description('show the tensor engine fsmtl uses on this machine')
-    .addOption(new Option('--backend <name>', 'tensor engine').choices(['auto', 'wasm', 'cpu', 'tensorflow']))
+    .addOption(new Option('--backend <name>', 'tensor engine').choices([...BACKEND_NAMES]))
     .action(async (flags: { backend?: TrainConfig['backend'] }) => {
       const e = await initEngine({ backend: flags.backend });
       process.stdout.write(`fsmtl ${FSMTL_VERSION}\nengine: ${e.backend}\nthreads: ${e.threads}\n`);

@@ -1,7 +1,7 @@
 // `fsmtl export` and `fsmtl predict`: a task's stand-alone sparse model, and predictions from a model file.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { extname } from 'node:path';
-import { initEngine } from '../engine/setup.js';
+import { BACKEND_NAMES, initEngine } from '../engine/setup.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { exportTask, saveTaskModel, taskModelSize, type ExportLayout, type TaskModel, type TaskModelSize } from '../io/export.js';
 import { writeBytesAtomic } from '../io/files.js';
@@ -67,7 +67,7 @@ export function addModelCommands(program: Command): void {
     .option('--task <name>', 'only this task (default: every task of a checkpoint)')
     .option('--out <file>', 'write the predictions here: CSV if it ends in .csv, else JSON')
     .option('--rows <n>', 'rows of predictions to print', rowsOption, 10)
-    .addOption(new Option('--backend <name>', 'tensor engine').choices(['auto', 'wasm', 'cpu', 'tensorflow']))
+    .addOption(new Option('--backend <name>', 'tensor engine').choices([...BACKEND_NAMES]))
     .action(async (modelPath: string, inputPath: string, flags: { task?: string; out?: string; rows: number; backend?: TrainConfig['backend'] }) => {
       const file = loadModelFile(modelPath);
       const networks = modelFileNetworks(file, flags.task);

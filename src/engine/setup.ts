@@ -9,7 +9,9 @@ import { nativeStatus, type NativeStatus } from './native/addon.js';
 import './wasm/install.js';
 import './native/install.js';
 
-export type BackendName = 'auto' | 'native' | 'wasm' | 'cpu' | 'tensorflow';
+/** Engines a user can ask for; 'auto' picks tfjs-node, then native, then wasm, then cpu. */
+export const BACKEND_NAMES = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface EngineInfo {
   /** tfjs backend in use: 'native', 'wasm', 'cpu' or 'tensorflow' (tfjs-node). */

@@ -1,6 +1,7 @@
 // The validated configuration of one training run. Every option the paper leaves open is here with the
 // paper's reading as the default; docs/method.md explains each.
 import { z } from 'zod';
+import { BACKEND_NAMES } from '../engine/setup.js';
 import { FsmtlError } from '../util/errors.js';
 
 export const METHOD_NAMES = ['fs', 'efs', 'mtl', 'stl', 'rs', 'tr', 'mr', 'se'] as const;
@@ -90,7 +91,7 @@ export const trainConfigSchema = z
     testPerTask: positiveInt.default(2000),
     /** multimnist: number of training images. */
     trainSize: positiveInt.default(10000),
-    backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'),
+    backend: z.enum(BACKEND_NAMES).default('auto'),
     fs: fsOptionsSchema.default(fsOptionsSchema.parse({})),
     mr: mrOptionsSchema.default(mrOptionsSchema.parse({})),
     se: seOptionsSchema.default(seOptionsSchema.parse({})),

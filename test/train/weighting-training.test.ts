@@ -11,8 +11,13 @@ test('the config schema knows exactly the registered weightings', () => {
   assert.deepEqual([...WEIGHTING_NAMES], weightingNames());
 });
 
-test('every weighting trains with hard sharing on hetero3, without leaking tensors', async () => {
+test('every weighting trains with hard sharing on hetero3 and multimnist, without leaking tensors', async () => {
+  const multimnist = { benchmark: 'multimnist' as const, trainSize: 300, testPerTask: 200, hidden: [32, 32], epochs: 3, batchSize: 50, lr: 5e-3 };
   for (const weighting of WEIGHTING_NAMES) {
+    const m = await runTraining({ ...multimnist, method: 'mtl', weighting });
+    assert.equal(m.memory.tensorsAfterLastEpoch, m.memory.tensorsAfterFirstEpoch, `${weighting} on multimnist`);
+    // Chance is 0.1; three epochs on 300 two-digit images reach about 0.25.
+    assert.ok(m.average.accuracy > 0.15, `${weighting} on multimnist: accuracy ${m.average.accuracy}`);
     const r = await runTraining({ ...small, method: 'mtl', weighting });
     assert.equal(r.weighting.name, weighting);
     assert.equal(r.memory.tensorsAfterLastEpoch, r.memory.tensorsAfterFirstEpoch, weighting);

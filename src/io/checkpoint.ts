@@ -183,7 +183,7 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
       }),
     );
   }
-  const adapter = createMethod(config).adapter;
+  const adapter = adapterOf({ config });
   const adapters = adapter
     ? tasks.map((task) => adapter.specs(extractor).map((s) => f32(r.take(`adapter/${task}/${s.name}`, ['F32'], s.shape))))
     : null;

@@ -3,8 +3,8 @@
 // ∇θ L_t = (∂Z/∂θ)ᵀ ∇Z L_t, the min-norm problem on ∇Z L_t bounds the one on parameters from above
 // and costs one small backward pass per task, not a Gram matrix over every shared parameter.
 import { FsmtlError } from '../../util/errors.js';
-import { checkGrads, gram, linearCombination, minNormElement } from './linalg.js';
-import { MGDA_MAX_ITER, MGDA_TOL } from './mgda.js';
+import { checkGrads, gram } from './linalg.js';
+import { minNormCombination } from './mgda.js';
 import type { GradientWeighting, WeightingFactory } from './types.js';
 
 /**
@@ -30,15 +30,7 @@ export const mgdaUbWeighting: WeightingFactory = () => {
             'the tasks\' batches differ in size; give every task at least batchSize training examples',
         );
       }
-      const r = minNormElement(gram(rep), MGDA_MAX_ITER, MGDA_TOL);
-      const weights = Array.from(r.alpha);
-      return {
-        grad: linearCombination(grads, weights),
-        headScale: new Array<number>(grads.length).fill(1),
-        weights,
-        state,
-        solverFailures: r.converged ? 0 : 1,
-      };
+      return minNormCombination(grads, gram(rep), state);
     },
   };
   return m as GradientWeighting;

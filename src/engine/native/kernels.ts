@@ -3,14 +3,13 @@
 // only allocation, made by the backend as for any wasm kernel). What the addon does not cover (other dtypes,
 // NCHW, unusual fused biases, prelu weights) goes to the wasm kernel of the same name.
 import * as tf from '@tensorflow/tfjs-core';
+import { batchIndex, matMulShape, prod } from '../matmul-shape.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './addon.js';
 import { offsetOf, syncHeap } from './backend.js';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-
-const prod = (s: number[]): number => s.reduce((x, y) => x * y, 1);
 
 /** Activation codes shared with the addon (tfjs-backend-wasm's numbering). prelu is applied afterwards. */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, prelu: 0, leakyrelu: 4, sigmoid: 5, elu: 6 };
@@ -19,26 +18,6 @@ const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, prel
 const CONV_FORWARD = 0;
 const CONV_BACKPROP_INPUT = 1;
 const CONV_BACKPROP_FILTER = 2;
-
-/** For each output batch index, the batch index into an operand with (left-padded) batch shape `dims`. */
-function batchIndex(outDims: number[], dims: number[]): (o: number) => number {
-  const padded = [...new Array<number>(outDims.length - dims.length).fill(1), ...dims];
-  const strides = new Array<number>(padded.length);
-  let s = 1;
-  for (let d = padded.length - 1; d >= 0; d--) {
-    strides[d] = padded[d] === 1 ? 0 : s;
-    s *= padded[d];
-  }
-  return (o) => {
-    let idx = 0;
-    for (let d = outDims.length - 1; d >= 0; d--) {
-      const q = o % outDims[d];
-      o = (o - q) / outDims[d];
-      idx += q * strides[d];
-    }
-    return idx;
-  };
-}
 
 /** The kernels, each falling back to `wasmKernel(name)` (the wasm backend's kernel of that name). */
 export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => tf.KernelConfig | undefined): tf.KernelConfig[] {
@@ -57,26 +36,7 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     tb: boolean,
     fused?: { bias?: TensorInfo; activation: string; alpha: number },
   ): TensorInfo {
-    const aRank = a.shape.length;
-    const bRank = b.shape.length;
-    const [aRows, aCols] = [a.shape[aRank - 2], a.shape[aRank - 1]];
-    const [bRows, bCols] = [b.shape[bRank - 2], b.shape[bRank - 1]];
-    const m = ta ? aCols : aRows;
-    const k = ta ? aRows : aCols;
-    const kb = tb ? bCols : bRows;
-    const n = tb ? bRows : bCols;
-    if (k !== kb) {
-      throw new Error(
-        `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and ` +
-          `transposeA=${ta} and transposeB=${tb} must match.`,
-      );
-    }
-    const outerA = a.shape.slice(0, -2);
-    const outerB = b.shape.slice(0, -2);
-    const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
-    const batchA = prod(outerA);
-    const batchB = prod(outerB);
-    const batchOut = prod(outBatch);
+    const { m, k, n, outerA, outerB, outBatch, batchA, batchB, batchOut } = matMulShape(a.shape, b.shape, ta, tb);
     const out = backend.makeOutput([...outBatch, m, n], 'float32');
     if (m * n * batchOut === 0) return out;
     syncHeap(addon, backend);

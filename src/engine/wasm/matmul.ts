@@ -7,6 +7,7 @@
 //  - b has batch 1: the batches of a are stacked into one [batchA·M, K] × [K, N] product;
 //  - otherwise: one product per output batch, on zero-copy aliases of the batch slices.
 import * as tf from '@tensorflow/tfjs-core';
+import { batchIndex, matMulShape, prod } from '../matmul-shape.js';
 import {
   FUSED_ACTIVATIONS,
   alias,
@@ -23,33 +24,11 @@ import {
   type WasmBackend,
 } from './backend.js';
 
-const prod = (s: number[]): number => s.reduce((x, y) => x * y, 1);
-
 interface Fusion {
   activation: string;
   bias?: TensorInfo;
   prelu?: TensorInfo;
   leakyreluAlpha: number;
-}
-
-/** For each output batch index, the batch index into an operand with (left-padded) batch shape `dims`. */
-function batchIndex(outDims: number[], dims: number[]): (o: number) => number {
-  const padded = [...new Array<number>(outDims.length - dims.length).fill(1), ...dims];
-  const strides = new Array<number>(padded.length);
-  let s = 1;
-  for (let d = padded.length - 1; d >= 0; d--) {
-    strides[d] = padded[d] === 1 ? 0 : s;
-    s *= padded[d];
-  }
-  return (o) => {
-    let idx = 0;
-    for (let d = outDims.length - 1; d >= 0; d--) {
-      const q = o % outDims[d];
-      o = (o - q) / outDims[d];
-      idx += q * strides[d];
-    }
-    return idx;
-  };
 }
 
 function matMul(
@@ -60,26 +39,7 @@ function matMul(
   transposeB: boolean,
   fusion?: Fusion,
 ): TensorInfo {
-  const aRank = a.shape.length;
-  const bRank = b.shape.length;
-  const [aRows, aCols] = [a.shape[aRank - 2], a.shape[aRank - 1]];
-  const [bRows, bCols] = [b.shape[bRank - 2], b.shape[bRank - 1]];
-  const m = transposeA ? aCols : aRows;
-  const k = transposeA ? aRows : aCols;
-  const kb = transposeB ? bCols : bRows;
-  const n = transposeB ? bRows : bCols;
-  if (k !== kb) {
-    throw new Error(
-      `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and ` +
-        `transposeA=${transposeA} and transposeB=${transposeB} must match.`,
-    );
-  }
-  const outerA = a.shape.slice(0, -2);
-  const outerB = b.shape.slice(0, -2);
-  const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
-  const batchA = prod(outerA);
-  const batchB = prod(outerB);
-  const batchOut = prod(outBatch);
+  const { m, k, n, outerA, outerB, outBatch, batchA, batchB, batchOut } = matMulShape(a.shape, b.shape, transposeA, transposeB);
   const out = alloc(backend, [...outBatch, m, n]);
   if (m * n === 0) return out;
   if (k === 0) {
@@ -91,9 +51,9 @@ function matMul(
   const temps: TensorInfo[] = [];
   let result = out;
   try {
-    let aU = view(a, [batchA, aRows, aCols]);
+    let aU = view(a, [batchA, ...a.shape.slice(-2)]);
     if (transposeA) temps.push((aU = transposeLast2(backend, aU)));
-    let bU = view(b, [batchB, bRows, bCols]);
+    let bU = view(b, [batchB, ...b.shape.slice(-2)]);
     if (transposeB) temps.push((bU = transposeLast2(backend, bU)));
 
     let fused: FusedArgs | undefined;

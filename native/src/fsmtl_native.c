@@ -64,6 +64,24 @@ static int in_heap(int64_t off, int64_t count) {
 
 static float *at(int64_t off) { return (float *)heap + off; }
 
+// Threads: the count asked for by setThreads(), and the count OpenBLAS is set to now. A product too small to
+// pay for waking a second thread (measured: ~0.3 ms per call inside a training step, more than a 256×512×10
+// product takes on one core) runs on one thread.
+static int threads_wanted = 0;
+static int threads_now = 0;
+static double small_gemm_mnk = 4.0 * 1024 * 1024;
+
+/** Sets OpenBLAS's threads for one product of this size: all wanted, or one for a small or skinny one. */
+static void threads_for(int64_t m, int64_t n, int64_t k) {
+  if (threads_wanted == 0) threads_wanted = threads_now = openblas_get_num_threads();
+  const int small = (double)m * (double)n * (double)k < small_gemm_mnk || m < 16 || n < 16;
+  const int want = small ? 1 : threads_wanted;
+  if (want != threads_now) {
+    openblas_set_num_threads(want);
+    threads_now = want;
+  }
+}
+
 static float *ensure_scratch(size_t floats) {
   if (floats > scratch_floats) {
     free(scratch);
@@ -121,6 +139,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
     THROW(env, "gemm: A or B outside the heap");
   if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX || ldc > INT32_MAX)
     THROW(env, "gemm: dimension exceeds 32 bits");
+  threads_for(m, n, k);
   for (int64_t i = 0; i < batch; i++) {
     float *ci = at(c + i * sc);
     if (k == 0) {
@@ -346,6 +365,7 @@ static void col2im(const float *cols, float *dx, const Geom *g, int64_t n0, int6
 
 static void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                   int64_t ldb, float beta, float *c, int64_t ldc) {
+  threads_for(m, n, k);
   cblas_sgemm(CBLAS_ROW_MAJOR, ta ? CBLAS_TRANS : CBLAS_NO_TRANS, tb ? CBLAS_TRANS : CBLAS_NO_TRANS, (int)m, (int)n, (int)k,
               1.0f, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 }
@@ -405,6 +425,35 @@ static napi_value conv(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// adam(g, m, v, mOut, vOut, step, n, b1, b2, eps, stepSize): one Adam update in one pass, in the same
+// float32 operation order as the composite ops in src/optim/adam.ts, so both give the same numbers:
+//   m' = m·b1 + g·(1 − b1);  v' = v·b2 + g²·(1 − b2);  step = m' / (√v' + eps) · (−stepSize)
+static napi_value adam(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  int64_t v[7];
+  double d[4];
+  if (!get_args(env, info, 11, argv) || !get_ints(env, argv, 7, v)) THROW(env, "adam: expected 11 numbers");
+  for (int i = 0; i < 4; i++)
+    if (napi_get_value_double(env, argv[7 + i], &d[i]) != napi_ok) THROW(env, "adam: expected 11 numbers");
+  const int64_t n = v[6];
+  if (n < 0) THROW(env, "adam: negative size");
+  for (int i = 0; i < 6; i++)
+    if (!in_heap(v[i], n)) THROW(env, "adam: tensor outside the heap");
+  const float *g = at(v[0]), *m = at(v[1]), *vv = at(v[2]);
+  float *mo = at(v[3]), *vo = at(v[4]), *st = at(v[5]);
+  const float b1 = (float)d[0], b2 = (float)d[1], eps = (float)d[2], neg = (float)(-d[3]);
+  const float c1 = (float)(1.0 - d[0]), c2 = (float)(1.0 - d[1]);
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * c1;
+    const float vi = vv[i] * b2 + (gi * gi) * c2;
+    mo[i] = mi;
+    vo[i] = vi;
+    st[i] = (mi / (sqrtf(vi) + eps)) * neg;
+  }
+  return NULL;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 static napi_value set_threads(napi_env env, napi_callback_info info) {
@@ -412,6 +461,7 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   int64_t n;
   if (!get_args(env, info, 1, argv) || !get_ints(env, argv, 1, &n) || n < 1) THROW(env, "setThreads(n) needs n >= 1");
   openblas_set_num_threads((int)n);
+  threads_wanted = threads_now = (int)n;
   return NULL;
 }
 
@@ -438,7 +488,7 @@ static napi_value blas_info(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, obj, "blas", make_string(env, "OpenBLAS"));
   napi_set_named_property(env, obj, "config", make_string(env, openblas_get_config()));
   napi_set_named_property(env, obj, "core", make_string(env, openblas_get_corename()));
-  napi_create_int32(env, openblas_get_num_threads(), &threads);
+  napi_create_int32(env, threads_wanted ? threads_wanted : openblas_get_num_threads(), &threads);
   napi_set_named_property(env, obj, "threads", threads);
   const int p = openblas_get_parallel();
   napi_create_string_utf8(env, p == 0 ? "sequential" : p == 1 ? "pthreads" : "openmp", NAPI_AUTO_LENGTH, &parallel);
@@ -453,6 +503,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"biasAct", NULL, bias_act, NULL, NULL, NULL, napi_default, NULL},
     {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
     {"sumMiddle", NULL, sum_middle, NULL, NULL, NULL, napi_default, NULL},
+    {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
     {"conv", NULL, conv, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"setScratchLimit", NULL, set_scratch_limit, NULL, NULL, NULL, napi_default, NULL},

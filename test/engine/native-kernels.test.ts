@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { initEngine, nativeStatus, tf } from '../../src/engine/index.js';
 import { nativeAddon } from '../../src/engine/native/addon.js';
 import { Rng } from '../../src/util/rng.js';
+import { adamStep, adamStepComposite } from '../../src/engine/fused-adam.js';
 import { randn, relError, size, TOL } from './helpers.js';
 
 const status = nativeStatus();
 const skip = status.available ? false : `native engine unavailable: ${status.reason}`;
-const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Identity', 'Sum', 'GatherV2', 'MaxPoolGrad'];
+const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Identity', 'Sum', 'GatherV2', 'MaxPoolGrad', 'FsmtlAdam'];
 
 async function runOn(backend: 'cpu' | 'native', fn: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ v: Float32Array; shape: string }>> {
   await tf.setBackend(backend);
@@ -373,6 +374,35 @@ describe('native Sum, Identity, GatherV2', { skip }, () => {
       tf.gather(tf.tensor4d(x, [20, 28, 28, 1]), tf.tensor1d([19, 0, 5, 5], 'int32')),
       tf.cast(tf.gather(tf.tensor1d([3, 1, 4, 1, 5], 'int32'), tf.tensor1d([4, 0], 'int32')), 'float32'),
     ]);
+  });
+});
+
+describe('native FsmtlAdam (one-pass Adam update)', { skip }, () => {
+  // Odd sizes, a scalar, and values that stress the arithmetic: zero gradients, tiny second moments.
+  const shapes: number[][] = [[1], [7], [33, 17], [3, 3, 2, 5], [784, 512]];
+  for (const shape of shapes) {
+    test(`[${shape}] equals the composite ops on cpu bit for bit`, async () => {
+      const rng = new Rng(shape.length * 1000 + size(shape));
+      const n = size(shape);
+      const g = randn(rng, n);
+      const m = randn(rng, n, 0.1);
+      const v = randn(rng, n).map((x) => x * x * 1e-3);
+      g[0] = 0;
+      v[0] = 0;
+      const attrs = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, stepSize: 1e-3 * Math.sqrt(1 - 0.999 ** 7) / (1 - 0.9 ** 7) };
+      const make = () => [tf.tensor(g, shape), tf.tensor(m, shape), tf.tensor(v, shape)] as const;
+      const ref = await runOn('cpu', () => adamStepComposite(...make(), attrs));
+      const got = await runOn('native', () => adamStep(...make(), attrs));
+      ref.forEach((r, i) => {
+        assert.equal(got[i].shape, r.shape);
+        assert.deepEqual(Array.from(got[i].v), Array.from(r.v), `output ${i}`);
+      });
+    });
+  }
+
+  test('refuses moments of another shape, naming them', async () => {
+    await tf.setBackend('native');
+    assert.throws(() => adamStep(tf.zeros([4]), tf.zeros([4]), tf.zeros([5]), { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, stepSize: 1e-3 }), /differ in shape/);
   });
 });
 

@@ -24,6 +24,8 @@ export interface NativeAddon {
     n: number, h: number, w: number, cin: number, kh: number, kw: number, sh: number, sw: number,
     dh: number, dw: number, pt: number, pl: number, oh: number, ow: number, cout: number,
   ): void;
+  /** One Adam update: m', v' and the step from g, m, v (n floats each). */
+  adam(g: number, m: number, v: number, mOut: number, vOut: number, step: number, n: number, b1: number, b2: number, eps: number, stepSize: number): void;
   setThreads(n: number): void;
   /** Caps im2col slices at `floats` (returns the previous cap); for tests. */
   setScratchLimit(floats: number): number;

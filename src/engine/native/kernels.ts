@@ -1,5 +1,5 @@
 // The native backend's kernels: BatchMatMul, _FusedMatMul, Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter on
-// OpenBLAS through the addon. Inputs are read and outputs written in place on the wasm heap (the output is the
+// OpenBLAS through the addon, and a one-pass Adam update. Inputs are read and outputs written in place on the wasm heap (the output is the
 // only allocation, made by the backend as for any wasm kernel). What the addon does not cover (other dtypes,
 // NCHW, unusual fused biases, prelu weights) goes to the wasm kernel of the same name.
 import * as tf from '@tensorflow/tfjs-core';
@@ -7,6 +7,7 @@ import { batchIndex, matMulShape, prod } from '../matmul-shape.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './addon.js';
 import { offsetOf, syncHeap } from './backend.js';
+import { FUSED_ADAM, type FusedAdamAttrs } from '../fused-adam.js';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -246,6 +247,22 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     return dx;
   }
 
+  /** One Adam update in one pass (see ../fused-adam.ts): three outputs, m', v' and the step. */
+  function fusedAdam(args: KernelArgs): TensorInfo[] {
+    const backend = args.backend as BackendWasm;
+    const { g, m, v } = args.inputs as { g: TensorInfo; m: TensorInfo; v: TensorInfo };
+    const a = args.attrs as unknown as FusedAdamAttrs;
+    const shape = g.shape.join(',');
+    if (m.shape.join(',') !== shape || v.shape.join(',') !== shape) {
+      throw new Error(`${FUSED_ADAM}: gradient, first and second moment differ in shape ([${shape}], [${m.shape}], [${v.shape}])`);
+    }
+    const outs = [0, 1, 2].map(() => backend.makeOutput([...g.shape], 'float32'));
+    syncHeap(addon, backend);
+    const [mo, vo, so] = outs.map((t) => offsetOf(backend, t));
+    addon.adam(offsetOf(backend, g), offsetOf(backend, m), offsetOf(backend, v), mo, vo, so, prod(g.shape), a.beta1, a.beta2, a.epsilon, a.stepSize);
+    return outs;
+  }
+
   /** Identity shares the input's memory (as the cpu backend does); the wasm kernel copies it. */
   function identity(args: KernelArgs): TensorInfo {
     const backend = args.backend as BackendWasm;
@@ -255,7 +272,7 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
   }
 
-  const kernel = (kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo): tf.KernelConfig => ({
+  const kernel = (kernelName: string, kernelFunc: (args: KernelArgs) => TensorInfo | TensorInfo[]): tf.KernelConfig => ({
     kernelName,
     backendName: 'native',
     kernelFunc: kernelFunc as unknown as tf.KernelFunc,
@@ -269,5 +286,6 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     kernel(tf.Identity, identity),
     kernel(tf.Sum, sum),
     kernel(tf.MaxPoolGrad, maxPoolGrad),
+    kernel(FUSED_ADAM, fusedAdam),
   ];
 }

@@ -5,7 +5,9 @@
 //   FS epoch    hetero3 (3 × 8000 examples, batch 128, p = 0.3): Fisher update of every task + 63 masked steps
 // fsmtl's figures are medians of step times read from the trainer's progress events; PyTorch's come from
 // bench/pytorch.py (run with /usr/bin/python3, OMP_WAIT_POLICY=PASSIVE and the OPENBLAS_CORETYPE fsmtl chooses).
-//   node --import tsx bench/native.ts [--quick] [--engines native,wasm]
+// The machine is noisy (2 shared cores), so fsmtl and PyTorch are measured in interleaved rounds and each
+// figure is the median over rounds, printed with its range.
+//   node --import tsx bench/native.ts [--quick] [--engines native,wasm] [--rounds n]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -118,37 +120,60 @@ export function measurePytorch(threads: number, quick = false): { figures?: Figu
   };
 }
 
-export async function benchNative(opts: { quick?: boolean; engines?: string[] } = {}): Promise<void> {
+/** Per figure: the median over rounds and the range. */
+function summarise(rounds: Figures[]): { median: Figures; min: Figures; max: Figures } {
+  const keys = Object.keys(LABELS) as (keyof Figures)[];
+  const pick = (f: (xs: number[]) => number) => Object.fromEntries(keys.map((k) => [k, f(rounds.map((r) => r[k]))])) as unknown as Figures;
+  return { median: pick(median), min: pick((xs) => Math.min(...xs)), max: pick((xs) => Math.max(...xs)) };
+}
+
+export async function benchNative(opts: { quick?: boolean; engines?: string[]; rounds?: number } = {}): Promise<void> {
   const quick = opts.quick ?? false;
+  const rounds = opts.rounds ?? (quick ? 1 : 3);
   const status = nativeStatus();
   const wanted = opts.engines ?? ['native', 'wasm'];
   const engines = wanted.filter((e) => e !== 'native' || status.available);
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`## Native engine vs wasm vs PyTorch (issue #7); load average before: ${load}, ${availableParallelism()} cores`);
+  console.log(`## Native engine vs wasm vs PyTorch (issue #7); load average before: ${load}, ${availableParallelism()} cores; median of ${rounds} interleaved round(s) [range]`);
   if (!status.available && wanted.includes('native')) console.log(`native engine: ${status.reason}`);
-  const results: Record<string, Figures> = {};
+  const measured: Record<string, Figures[]> = {};
   let threads = availableParallelism();
-  for (const backend of engines) {
-    const info = await initEngine({ backend: backend as 'native' | 'wasm' });
-    if (backend === 'native') threads = info.threads;
-    console.log(`${backend}: ${describeEngine(info)}`);
-    results[backend] = await measureFsmtl(quick);
+  let torchSkipped: string | undefined;
+  let torchRaw: Record<string, unknown> | undefined;
+  for (let round = 0; round < rounds; round++) {
+    for (const backend of engines) {
+      const info = await initEngine({ backend: backend as 'native' | 'wasm' });
+      if (backend === 'native') threads = info.threads;
+      if (round === 0) console.log(`${backend}: ${describeEngine(info)}`);
+      (measured[backend] ??= []).push(await measureFsmtl(quick));
+    }
+    if (torchSkipped) continue;
+    const torch = measurePytorch(threads, quick);
+    if (torch.figures) {
+      (measured['pytorch'] ??= []).push(torch.figures);
+      torchRaw = torch.raw;
+    } else {
+      torchSkipped = torch.skipped;
+    }
   }
-  const torch = measurePytorch(threads, quick);
-  if (torch.figures) {
-    results['pytorch'] = torch.figures;
-    const raw = torch.raw!;
-    console.log(`pytorch: ${raw['torch']}, ${raw['threads']} thread(s), OPENBLAS_CORETYPE=${raw['openblas_coretype']}, OMP_WAIT_POLICY=${raw['omp_wait_policy']}; Fisher forms (ms): ${JSON.stringify(raw['fisher_forms_ms'])}`);
+  if (torchRaw) {
+    const raw = torchRaw;
+    console.log(`pytorch: ${raw['torch']}, ${raw['threads']} thread(s), OPENBLAS_CORETYPE=${raw['openblas_coretype']}, OMP_WAIT_POLICY=${raw['omp_wait_policy']}; Fisher forms, last round (ms): ${JSON.stringify(raw['fisher_forms_ms'])}`);
   } else {
-    console.log(`pytorch: skipped (${torch.skipped})`);
+    console.log(`pytorch: skipped (${torchSkipped})`);
   }
+  const results = Object.fromEntries(Object.entries(measured).map(([k, v]) => [k, summarise(v)]));
   const cols = Object.keys(results);
-  const ratioCols = torch.figures ? cols.filter((c) => c !== 'pytorch') : [];
+  const hasTorch = 'pytorch' in results;
+  const ratioCols = hasTorch ? cols.filter((c) => c !== 'pytorch') : [];
   const header = ['', ...cols, ...ratioCols.map((c) => `${c}/pytorch`), 'target'];
   const rows = (Object.keys(LABELS) as (keyof Figures)[]).map((k) => {
-    const cells = cols.map((c) => results[c][k].toFixed(1));
+    const cells = cols.map((c) => {
+      const r = results[c];
+      return rounds > 1 ? `${r.median[k].toFixed(1)} [${r.min[k].toFixed(1)}–${r.max[k].toFixed(1)}]` : r.median[k].toFixed(1);
+    });
     const ratios = ratioCols.map((c) => {
-      const r = results[c][k] / results['pytorch'][k];
+      const r = results[c].median[k] / results['pytorch'].median[k];
       return `${r.toFixed(2)}${r <= TARGETS[k] ? '' : ' ✗'}`;
     });
     return [LABELS[k], ...cells, ...ratios, `≤ ${TARGETS[k]}`];
@@ -161,7 +186,12 @@ export async function benchNative(opts: { quick?: boolean; engines?: string[] } 
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf('--engines');
-  benchNative({ quick: process.argv.includes('--quick'), engines: i >= 0 ? process.argv[i + 1].split(',') : undefined }).then(
+  const r = process.argv.indexOf('--rounds');
+  benchNative({
+    quick: process.argv.includes('--quick'),
+    engines: i >= 0 ? process.argv[i + 1].split(',') : undefined,
+    rounds: r >= 0 ? Number(process.argv[r + 1]) : undefined,
+  }).then(
     () => process.exit(0),
     (e: unknown) => {
       console.error(`bench failed: ${(e as Error).message}`);

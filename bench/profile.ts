@@ -1,6 +1,7 @@
 // Where the time goes: wraps every kernel of the active backend with a timer while a function runs, and
 // reports milliseconds per kernel and the rest (tfjs bookkeeping, autodiff, JS).
-//   node --import tsx bench/profile.ts [--backend native|wasm] [--what mlp|lenet|fisher]
+//   node --import tsx bench/profile.ts [--backend native|wasm] [--what mlp|lenet|fisher|fs] [--threads n]
+//   (fs: masked steps of an FS run at p = 0.3, batch 128 per task, as in the bench's FS epoch)
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -74,14 +75,17 @@ async function main(): Promise<void> {
   };
   const backend = arg('--backend', 'native') as 'native' | 'wasm';
   const what = arg('--what', 'mlp');
-  console.log(describeEngine(await initEngine({ backend })));
+  const threads = process.argv.includes('--threads') ? Number(arg('--threads', '0')) : undefined;
+  console.log(describeEngine(await initEngine({ backend, threads })));
   const base = { benchmark: 'hetero3' as const, testPerTask: 200, epochs: 1 };
   const config =
     what === 'lenet'
       ? { ...base, method: 'mtl' as const, arch: 'lenet' as const, batchSize: 128, trainPerTask: 1280 }
       : what === 'fisher'
         ? { ...base, method: 'fs' as const, epochs: 2, batchSize: 128, trainPerTask: 256, fs: { warmupEpochs: 0, interval: 1 } }
-        : { ...base, method: 'mtl' as const, batchSize: 256, trainPerTask: 2560 };
+        : what === 'fs'
+          ? { ...base, method: 'fs' as const, keep: 0.3, batchSize: 128, trainPerTask: 2560, fs: { warmupEpochs: 0 } }
+          : { ...base, method: 'mtl' as const, batchSize: 256, trainPerTask: 2560 };
   await runTraining(config); // warm-up (and data loading)
   let steps = 1;
   const p = await profileKernels(async () => {

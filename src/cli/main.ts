@@ -5,6 +5,7 @@ import { BACKEND_NAMES, initEngine } from '../engine/setup.js';
 import { compareMethods, runTraining, runTrainingWithModel } from '../experiments/run.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
+import { FS_PRESET_NAMES, FS_PRESETS } from '../train/fs-presets.js';
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FsmtlError } from '../util/errors.js';
@@ -53,6 +54,9 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--train-size <n>', 'multimnist: training images', number('--train-size', true))
     .option('--test-per-task <n>', 'test examples per task', number('--test-per-task', true))
     .addOption(new Option('--backend <name>', 'tensor engine').choices([...BACKEND_NAMES]))
+    .addOption(
+      new Option('--preset <name>', `FS/EFS: a named configuration for the options below and --keep (any you give win): ${FS_PRESET_NAMES.map((n) => `${n} = ${FS_PRESETS[n].summary}`).join('; ')}`).choices([...FS_PRESET_NAMES]),
+    )
     .option('--warmup <epochs>', 'FS: dense epochs before the first mask', number('--warmup', true))
     .option('--interval <epochs>', 'FS: recompute masks every n epochs', number('--interval', true))
     .option('--fisher-samples <n>', 'FS: examples per Fisher estimate (N)', number('--fisher-samples', true))
@@ -83,6 +87,7 @@ interface TrainingFlags {
   trainSize?: number;
   testPerTask?: number;
   backend?: TrainConfig['backend'];
+  preset?: TrainConfig['preset'];
   warmup?: number;
   interval?: number;
   fisherSamples?: number;
@@ -130,6 +135,7 @@ function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {})
       trainSize: flags.trainSize,
       testPerTask: flags.testPerTask,
       backend: flags.backend,
+      preset: flags.preset,
       weighting: flags.weighting,
     }),
     ...defined(extra),

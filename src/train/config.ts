@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/setup.js';
 import { FsmtlError } from '../util/errors.js';
+import { applyFsPreset, FS_PRESET_NAMES } from './fs-presets.js';
 
 export const METHOD_NAMES = ['fs', 'efs', 'mtl', 'stl', 'rs', 'tr', 'mr', 'se'] as const;
 export const BENCHMARK_NAMES = ['hetero3', 'multimnist'] as const;
@@ -92,6 +93,8 @@ export const trainConfigSchema = z
     /** multimnist: number of training images. */
     trainSize: positiveInt.default(10000),
     backend: z.enum(BACKEND_NAMES).default('auto'),
+    /** FS/EFS: a named configuration (src/train/fs-presets.ts) filling the keep ratio and FS options left unset. */
+    preset: z.enum(FS_PRESET_NAMES).optional(),
     fs: fsOptionsSchema.default(fsOptionsSchema.parse({})),
     mr: mrOptionsSchema.default(mrOptionsSchema.parse({})),
     se: seOptionsSchema.default(seOptionsSchema.parse({})),
@@ -100,6 +103,9 @@ export const trainConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.method === 'stl' && c.weighting !== 'ew') {
       ctx.addIssue({ code: 'custom', path: ['weighting'], message: `stl shares no parameters, so there is nothing for '${c.weighting}' to weight` });
+    }
+    if (c.preset !== undefined && !['fs', 'efs'].includes(c.method)) {
+      ctx.addIssue({ code: 'custom', path: ['preset'], message: `preset '${c.preset}' configures fs and efs; method '${c.method}' has no use for it` });
     }
     // A sparse method whose masks never arrive would silently train as MTL.
     if (['fs', 'efs', 'rs'].includes(c.method) && c.epochs <= c.fs.warmupEpochs) {
@@ -117,7 +123,7 @@ export type FsOptions = z.output<typeof fsOptionsSchema>;
 
 /** Validates a config; errors name the offending field, e.g. "config.keep: keep ratio must be in (0, 1]". */
 export function parseTrainConfig(input: unknown, where = 'config'): TrainConfig {
-  const r = trainConfigSchema.safeParse(input);
+  const r = trainConfigSchema.safeParse(applyFsPreset(input));
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => {
     const path = i.path.length ? `${where}.${i.path.join('.')}` : where;

@@ -5,6 +5,7 @@ import { runTraining } from '../../src/experiments/run.js';
 import { smallHetero3 } from '../fixtures/configs.js';
 import type { TaskMask } from '../../src/sparse/masks.js';
 import { FsmtlError } from '../../src/util/errors.js';
+import { nativeStatus } from '../../src/engine/index.js';
 
 const small = smallHetero3;
 
@@ -14,8 +15,9 @@ const hashMasks = (m: TaskMask[] | null) => {
   return h.digest('hex');
 };
 
-for (const backend of ['wasm', 'cpu'] as const) {
-  test(`same seed and config give identical metrics and masks (${backend})`, async () => {
+const nativeSkip = nativeStatus().available ? false : `native engine unavailable: ${nativeStatus().reason}`;
+for (const backend of ['wasm', 'cpu', 'native'] as const) {
+  test(`same seed and config give identical metrics and masks (${backend})`, { skip: backend === 'native' && nativeSkip }, async () => {
     const run = async (seed: number) => {
       let masks: TaskMask[] | null = null;
       const r = await runTraining({ ...small, backend, seed, method: 'fs' }, { onEpochEnd: (i) => (masks = i.masks) });

@@ -1,0 +1,46 @@
+// Named FS configurations. A preset fills the FS options (and the keep ratio) that a config leaves unset;
+// anything the config sets itself wins. docs/fs-ablation/ has the measurements behind each one.
+import type { FsOptions } from './config.js';
+
+export interface FsPreset {
+  /** One line for --help and docs. */
+  summary: string;
+  keep: number;
+  fs: Partial<FsOptions>;
+}
+
+export const FS_PRESET_NAMES = ['paper'] as const;
+export type FsPresetName = (typeof FS_PRESET_NAMES)[number];
+
+export const FS_PRESETS: Record<FsPresetName, FsPreset> = {
+  // The paper's literal reading (Algorithms 1-2, Eqs. 3-4, 10-11) with the settings of its MNIST-family runs.
+  paper: {
+    summary: "the paper's literal reading: global top-K of the empirical Fisher, mask in forward and update, 2 warm-up epochs, masks every epoch",
+    keep: 0.3,
+    fs: {
+      warmupEpochs: 2,
+      interval: 1,
+      samples: 256,
+      label: 'predicted',
+      scope: 'global',
+      placement: 'forward',
+      fisherNetwork: 'dense',
+      schedule: 'fixed',
+      normalize: 'none',
+      diversity: 0,
+      smoothing: 0,
+    },
+  },
+};
+
+/** The config with the preset's values under its own (a config without a preset is returned unchanged). */
+export function applyFsPreset(input: unknown): unknown {
+  if (!input || typeof input !== 'object') return input;
+  const c = input as { preset?: unknown; keep?: unknown; fs?: unknown };
+  const preset = typeof c.preset === 'string' ? FS_PRESETS[c.preset as FsPresetName] : undefined;
+  // Unknown names and a malformed fs block are reported by the schema.
+  if (!preset || (c.fs !== undefined && (typeof c.fs !== 'object' || c.fs === null))) return input;
+  const own = c.fs && typeof c.fs === 'object' ? (c.fs as Record<string, unknown>) : {};
+  const fs = { ...preset.fs, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) };
+  return { ...c, keep: c.keep ?? preset.keep, fs };
+}

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { parseTrainConfig } from '../../src/train/config.js';
 import { FS_PRESET_NAMES, FS_PRESETS, type FsPresetName } from '../../src/train/fs-presets.js';
 import { parseExperiment } from '../../src/experiments/spec.js';
+import { runTraining } from '../../src/experiments/run.js';
+import { smallHetero3 } from '../fixtures/configs.js';
 
 test("preset 'paper' resolves to the defaults, i.e. the literal reading", () => {
   const plain = parseTrainConfig({ method: 'fs' });
@@ -54,4 +56,13 @@ test('an experiment row can name a preset; its runs resolve it and differ in has
     for (const [k, v] of Object.entries(FS_PRESETS[other].fs)) assert.deepEqual(o.fs[k as keyof typeof o.fs], v);
     assert.notEqual(exp.runs[0].key, exp.runs[1].key);
   }
+});
+
+test("preset 'recommended' trains end to end: dense forward, masked updates, its diversity", async () => {
+  const r = await runTraining({ ...smallHetero3, backend: 'cpu', method: 'fs', preset: 'recommended', keep: undefined });
+  assert.equal(r.config.keep, FS_PRESETS.recommended.keep);
+  assert.equal(r.config.fs.placement, 'update');
+  assert.equal(r.config.fs.diversity, FS_PRESETS.recommended.fs.diversity);
+  assert.equal(r.config.fs.warmupEpochs, 1, "the config's own warm-up wins");
+  assert.ok(r.perTask.every((t) => t.accuracy > 0.2), 'every task learns something');
 });

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../train/config.js';
-import { applyFsPreset } from '../train/fs-presets.js';
 import { FsmtlError } from '../util/errors.js';
 
 /** Sharing methods whose keep ratio p matters: the experiment runs them once per keep ratio. */
@@ -246,7 +245,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
         const input = mergeSettings(spec.train, entry.train ?? {}, own);
         // Like every path in the config, the data folder is relative to the config file.
         if (typeof input.dataDir === 'string' && input.dataDir !== '') input.dataDir = resolve(baseDir, input.dataDir);
-        const r = trainConfigSchema.safeParse(applyFsPreset(input));
+        const r = trainConfigSchema.safeParse(input);
         if (!r.success) {
           const field = (path: PropertyKey[]) => {
             const head = String(path[0] ?? '');

@@ -67,7 +67,7 @@ export const weightingOptionsSchema = z
   })
   .strict();
 
-export const trainConfigSchema = z
+const trainConfigObject = z
   .object({
     benchmark: z.enum(BENCHMARK_NAMES).default('hetero3'),
     /** Folder holding the datasets (default: FSMTL_DATA, else ../shared/data). */
@@ -117,13 +117,16 @@ export const trainConfigSchema = z
     }
   });
 
-export type TrainConfig = z.output<typeof trainConfigSchema>;
-export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+/** The train config schema. A named preset is expanded before validation, so every parse applies it. */
+export const trainConfigSchema = z.preprocess((input: unknown) => applyFsPreset(input), trainConfigObject);
+
+export type TrainConfig = z.output<typeof trainConfigObject>;
+export type TrainConfigInput = z.input<typeof trainConfigObject>;
 export type FsOptions = z.output<typeof fsOptionsSchema>;
 
 /** Validates a config; errors name the offending field, e.g. "config.keep: keep ratio must be in (0, 1]". */
 export function parseTrainConfig(input: unknown, where = 'config'): TrainConfig {
-  const r = trainConfigSchema.safeParse(applyFsPreset(input));
+  const r = trainConfigSchema.safeParse(input);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => {
     const path = i.path.length ? `${where}.${i.path.join('.')}` : where;

@@ -2,7 +2,7 @@
 // unset, and misuse is reported with the field's name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrainConfig } from '../../src/train/config.js';
+import { parseTrainConfig, trainConfigSchema } from '../../src/train/config.js';
 import { FS_PRESET_NAMES, FS_PRESETS, type FsPresetName } from '../../src/train/fs-presets.js';
 import { parseExperiment } from '../../src/experiments/spec.js';
 import { runTraining } from '../../src/experiments/run.js';
@@ -28,6 +28,13 @@ for (const name of FS_PRESET_NAMES) {
     assert.equal(own.fs.smoothing, 0.25);
   });
 }
+
+test('the exported trainConfigSchema expands a preset itself, as parseTrainConfig does', () => {
+  const viaSchema = trainConfigSchema.parse({ method: 'fs', preset: 'recommended' });
+  assert.deepEqual(viaSchema, parseTrainConfig({ method: 'fs', preset: 'recommended' }));
+  assert.equal(viaSchema.fs.placement, FS_PRESETS.recommended.fs.placement);
+  assert.equal(viaSchema.keep, FS_PRESETS.recommended.keep);
+});
 
 test('a preset on a method without FS options, or an unknown preset, is an error naming config.preset', () => {
   assert.throws(() => parseTrainConfig({ method: 'mtl', preset: 'paper' }), /config\.preset: .*method 'mtl'/);

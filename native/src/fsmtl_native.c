@@ -69,7 +69,7 @@ static float *at(int64_t off) { return (float *)heap + off; }
 // product takes on one core) runs on one thread.
 static int threads_wanted = 0;
 static int threads_now = 0;
-static double small_gemm_mnk = 4.0 * 1024 * 1024;
+static const double small_gemm_mnk = 4.0 * 1024 * 1024;
 
 /** Sets OpenBLAS's threads for one product of this size: all wanted, or one for a small or skinny one. */
 static void threads_for(int64_t m, int64_t n, int64_t k) {

@@ -14,8 +14,8 @@ export interface FusedAdamAttrs {
   stepSize: number;
 }
 
-/** The composite form (every backend). */
-function adamComposite(g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, a: FusedAdamAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
+/** The composite form (every backend); exported for parity tests. */
+export function adamStepComposite(g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, a: FusedAdamAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
   return tf.tidy(() => {
     const m2 = tf.add(tf.mul(m, a.beta1), tf.mul(g, 1 - a.beta1));
     const v2 = tf.add(tf.mul(v, a.beta2), tf.mul(tf.square(g), 1 - a.beta2));
@@ -35,8 +35,5 @@ export function adamStep(g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, attrs: FusedA
     const out = tf.engine().runKernel(FUSED_ADAM, { g, m, v }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
     return [out[0], out[1], out[2]];
   }
-  return adamComposite(g, m, v, attrs);
+  return adamStepComposite(g, m, v, attrs);
 }
-
-/** The composite form on any backend; exported for parity tests. */
-export const adamStepComposite = adamComposite;

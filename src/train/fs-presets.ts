@@ -12,24 +12,27 @@ export interface FsPreset {
 export const FS_PRESET_NAMES = ['paper', 'recommended'] as const;
 export type FsPresetName = (typeof FS_PRESET_NAMES)[number];
 
+// The paper's literal reading (Algorithms 1-2, Eqs. 3-4, 10-11) with the settings of its MNIST-family runs,
+// written out so that the preset keeps its meaning if a default ever changes.
+const PAPER_FS: Partial<FsOptions> = {
+  warmupEpochs: 2,
+  interval: 1,
+  samples: 256,
+  label: 'predicted',
+  scope: 'global',
+  placement: 'forward',
+  fisherNetwork: 'dense',
+  schedule: 'fixed',
+  normalize: 'none',
+  diversity: 0,
+  smoothing: 0,
+};
+
 export const FS_PRESETS: Record<FsPresetName, FsPreset> = {
-  // The paper's literal reading (Algorithms 1-2, Eqs. 3-4, 10-11) with the settings of its MNIST-family runs.
   paper: {
     summary: "the paper's literal reading: global top-K of the empirical Fisher, mask in forward and update, 2 warm-up epochs, masks every epoch",
     keep: 0.3,
-    fs: {
-      warmupEpochs: 2,
-      interval: 1,
-      samples: 256,
-      label: 'predicted',
-      scope: 'global',
-      placement: 'forward',
-      fisherNetwork: 'dense',
-      schedule: 'fixed',
-      normalize: 'none',
-      diversity: 0,
-      smoothing: 0,
-    },
+    fs: PAPER_FS,
   },
   // The best FS variant of the ablation (docs/fs-ablation.md) at p ≤ 0.5 by F1 averaged over hetero3 and
   // multimnist: masks limit only the updates (Eq. 4; the forward pass is dense), and each task's top-K favours
@@ -38,19 +41,7 @@ export const FS_PRESETS: Record<FsPresetName, FsPreset> = {
   recommended: {
     summary: 'mask only the updates (dense forward), overlap control diversity 1, p = 0.5: the best FS variant measured, level with MTL (docs/fs-ablation.md)',
     keep: 0.5,
-    fs: {
-      warmupEpochs: 2,
-      interval: 1,
-      samples: 256,
-      label: 'predicted',
-      scope: 'global',
-      placement: 'update',
-      fisherNetwork: 'dense',
-      schedule: 'fixed',
-      normalize: 'none',
-      diversity: 1,
-      smoothing: 0,
-    },
+    fs: { ...PAPER_FS, placement: 'update', diversity: 1 },
   },
 };
 
@@ -61,7 +52,7 @@ export function applyFsPreset(input: unknown): unknown {
   const preset = typeof c.preset === 'string' ? FS_PRESETS[c.preset as FsPresetName] : undefined;
   // Unknown names and a malformed fs block are reported by the schema.
   if (!preset || (c.fs !== undefined && (typeof c.fs !== 'object' || c.fs === null))) return input;
-  const own = c.fs && typeof c.fs === 'object' ? (c.fs as Record<string, unknown>) : {};
+  const own = (c.fs ?? {}) as Record<string, unknown>;
   const fs = { ...preset.fs, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) };
   return { ...c, keep: c.keep ?? preset.keep, fs };
 }

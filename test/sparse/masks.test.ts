@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keepCount, topKMask } from '../../src/sparse/topk.js';
+import { keepCount, kthSmallest, topKMask } from '../../src/sparse/topk.js';
 import { maskFromScores, randomMask } from '../../src/sparse/masks.js';
 import { maskStats } from '../../src/sparse/mask-stats.js';
 import { paramSpecs } from '../../src/model/layers.js';
@@ -26,6 +26,38 @@ test('topKMask edge cases and bad input', () => {
   assert.equal(ones(topKMask(Float32Array.from([3, 1]), 2)), 2);
   assert.throws(() => topKMask(Float32Array.from([1, NaN, 2]), 1), FsmtlError);
   assert.throws(() => topKMask(Float32Array.from([1, 2]), 3), /outside/);
+});
+
+test('kthSmallest agrees with a sort on random, tied, sorted, reversed and constant arrays', () => {
+  const rng = new Rng(7);
+  const cases: Float32Array[] = [];
+  for (const n of [1, 2, 3, 10, 257, 5000]) {
+    const r = Float32Array.from({ length: n }, () => rng.next());
+    cases.push(r, Float32Array.from(r, (v) => Math.floor(v * 4)), Float32Array.from(r).sort(), Float32Array.from(r).sort().reverse(), new Float32Array(n).fill(0.5));
+    // Organ pipe and many zeros (dead units give exact zero Fisher scores).
+    cases.push(Float32Array.from({ length: n }, (_, i) => Math.min(i, n - i)), Float32Array.from(r, (v) => (v < 0.7 ? 0 : v)));
+  }
+  for (const c of cases) {
+    const sorted = Float32Array.from(c).sort();
+    for (const k of new Set([0, c.length >> 1, Math.floor(c.length * 0.7), c.length - 1])) {
+      assert.equal(kthSmallest(Float32Array.from(c), k), sorted[k], `n = ${c.length}, k = ${k}`);
+    }
+  }
+});
+
+test('topKMask equals the sort-based definition on tied random scores', () => {
+  const rng = new Rng(3);
+  const scores = Float32Array.from({ length: 3001 }, () => Math.floor(rng.next() * 50) / 50);
+  for (const k of [1, 700, 1500, 3000]) {
+    const threshold = Float32Array.from(scores).sort()[scores.length - k];
+    const m = topKMask(scores, k);
+    assert.equal(ones(m), k);
+    let ties = k - scores.filter((v) => v > threshold).length;
+    scores.forEach((v, i) => {
+      const want = v > threshold || (v === threshold && ties-- > 0) ? 1 : 0;
+      assert.equal(m[i], want, `k = ${k}, index ${i}`);
+    });
+  }
 });
 
 test('keepCount rounds p·n and keeps at least one', () => {

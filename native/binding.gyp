@@ -5,7 +5,7 @@
     {
       "target_name": "fsmtl_native",
       "sources": ["src/fsmtl_native.c"],
-      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-strict-aliasing", "-ffp-contract=off"],
+      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-strict-aliasing", "-ffp-contract=off", "-fno-math-errno"],
       "defines": ["NAPI_VERSION=8"],
       "libraries": ["-lopenblas"]
     }

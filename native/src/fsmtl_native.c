@@ -21,6 +21,13 @@ int openblas_get_parallel(void);
 char *openblas_get_config(void);
 char *openblas_get_corename(void);
 
+// Element-wise loops get one compiled copy per instruction set on x86-64 (GCC/Clang function multiversioning).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
 static uint8_t *heap = NULL;
 static size_t heap_bytes = 0;
 
@@ -425,6 +432,23 @@ static napi_value conv(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// The loop, compiled for AVX-512, AVX2 and plain x86-64 (the loader picks one for the CPU). Vector square
+// roots and divisions round exactly like scalar ones, and -ffp-contract=off rules out fused multiply-adds,
+// so every variant gives the composite ops' numbers bit for bit.
+VECTOR_CLONES
+static void adam_loop(const float *restrict g, const float *restrict m, const float *restrict vv, float *restrict mo,
+                      float *restrict vo, float *restrict st, int64_t n, float b1, float b2, float c1, float c2,
+                      float eps, float neg) {
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * c1;
+    const float vi = vv[i] * b2 + (gi * gi) * c2;
+    mo[i] = mi;
+    vo[i] = vi;
+    st[i] = (mi / (sqrtf(vi) + eps)) * neg;
+  }
+}
+
 // adam(g, m, v, mOut, vOut, step, n, b1, b2, eps, stepSize): one Adam update in one pass, in the same
 // float32 operation order as the composite ops in src/optim/adam.ts, so both give the same numbers:
 //   m' = m·b1 + g·(1 − b1);  v' = v·b2 + g²·(1 − b2);  step = m' / (√v' + eps) · (−stepSize)
@@ -443,14 +467,7 @@ static napi_value adam(napi_env env, napi_callback_info info) {
   float *mo = at(v[3]), *vo = at(v[4]), *st = at(v[5]);
   const float b1 = (float)d[0], b2 = (float)d[1], eps = (float)d[2], neg = (float)(-d[3]);
   const float c1 = (float)(1.0 - d[0]), c2 = (float)(1.0 - d[1]);
-  for (int64_t i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = m[i] * b1 + gi * c1;
-    const float vi = vv[i] * b2 + (gi * gi) * c2;
-    mo[i] = mi;
-    vo[i] = vi;
-    st[i] = (mi / (sqrtf(vi) + eps)) * neg;
-  }
+  adam_loop(g, m, vv, mo, vo, st, n, b1, b2, c1, c2, eps, neg);
   return NULL;
 }
 

@@ -11,6 +11,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "common.h"
+
 // OpenBLAS entry points, declared here so that only the library (not a particular cblas.h) is needed.
 enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
 void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
@@ -21,13 +23,6 @@ int openblas_get_parallel(void);
 char *openblas_get_config(void);
 char *openblas_get_corename(void);
 
-// Element-wise loops get one compiled copy per instruction set on x86-64 (GCC/Clang function multiversioning).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-
 static uint8_t *heap = NULL;
 static size_t heap_bytes = 0;
 
@@ -36,25 +31,19 @@ static size_t scratch_floats = 0;
 // im2col slices are capped at this many floats (64 MiB by default); larger batches are processed in slices.
 static int64_t scratch_limit = (int64_t)1 << 24;
 
-#define THROW(env, msg)                          \
-  do {                                           \
-    napi_throw_error((env), "EFSMTLNATIVE", (msg)); \
-    return NULL;                                 \
-  } while (0)
-
 #define CHECK_NAPI(env, call)                              \
   do {                                                     \
     if ((call) != napi_ok) THROW((env), "Node-API call failed: " #call); \
   } while (0)
 
-static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) return 0;
   return 1;
 }
 
 /** Reads argv[0..count) as integers (JS numbers; offsets fit in 2^53). Returns 0 if one is not a number. */
-static int get_ints(napi_env env, napi_value *argv, size_t count, int64_t *out) {
+int get_ints(napi_env env, napi_value *argv, size_t count, int64_t *out) {
   for (size_t i = 0; i < count; i++) {
     double d;
     if (napi_get_value_double(env, argv[i], &d) != napi_ok) return 0;
@@ -64,12 +53,12 @@ static int get_ints(napi_env env, napi_value *argv, size_t count, int64_t *out) 
 }
 
 /** Whether floats [off, off + count) lie inside the registered heap. */
-static int in_heap(int64_t off, int64_t count) {
+int in_heap(int64_t off, int64_t count) {
   if (off < 0 || count < 0) return 0;
   return (uint64_t)(off + count) * 4u <= heap_bytes;
 }
 
-static float *at(int64_t off) { return (float *)heap + off; }
+float *at(int64_t off) { return (float *)heap + off; }
 
 // Threads: the count asked for by setThreads(), and the count OpenBLAS is set to now. A product too small to
 // pay for waking a second thread (measured: ~0.3 ms per call inside a training step, more than a 256×512×10
@@ -370,7 +359,7 @@ static void col2im(const float *cols, float *dx, const Geom *g, int64_t n0, int6
   }
 }
 
-static void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                   int64_t ldb, float beta, float *c, int64_t ldc) {
   threads_for(m, n, k);
   cblas_sgemm(CBLAS_ROW_MAJOR, ta ? CBLAS_TRANS : CBLAS_NO_TRANS, tb ? CBLAS_TRANS : CBLAS_NO_TRANS, (int)m, (int)n, (int)k,
@@ -522,6 +511,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"sumMiddle", NULL, sum_middle, NULL, NULL, NULL, napi_default, NULL},
     {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
     {"conv", NULL, conv, NULL, NULL, NULL, napi_default, NULL},
+    {"denseFisher", NULL, dense_fisher, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"setScratchLimit", NULL, set_scratch_limit, NULL, NULL, NULL, napi_default, NULL},
     {"info", NULL, blas_info, NULL, NULL, NULL, napi_default, NULL},

@@ -12,6 +12,7 @@
 //   conv:   ∂/∂W = U_iᵀ Δ_i with U_i the unfolded patches (positions × k·k·cin) of example i;
 //           one batched matmul gives every U_iᵀ Δ_i, squared and summed over i;  bias: Σ_i w_i (Σ_pos δ_i)².
 import * as tf from '@tensorflow/tfjs-core';
+import { denseFisher, hasDenseFisherKernel } from '../engine/dense-fisher.js';
 import type { Extractor } from '../model/extractor.js';
 import type { ConvLayer } from '../model/layers.js';
 
@@ -119,6 +120,10 @@ export function fisherDiagonal(
   label: FisherLabel,
 ): tf.Tensor[] {
   const n = x.shape[0];
+  if (extractor.arch === 'mlp' && hasDenseFisherKernel()) {
+    // The same quantity in one native call (no tape, no per-op overhead); see ../engine/dense-fisher.ts.
+    return denseFisher(tf.reshape(x, [n, -1]) as tf.Tensor2D, y, params, head.kernel, head.bias, label);
+  }
   const numClasses = head.bias.shape[0];
   const acc = params.map((p) => tf.zeros(p.shape));
   const run = (target: (lp: tf.Tensor2D) => tf.Tensor2D, weights: (lp: tf.Tensor2D) => tf.Tensor1D | null) => {

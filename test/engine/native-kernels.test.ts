@@ -7,11 +7,14 @@ import { initEngine, nativeStatus, tf } from '../../src/engine/index.js';
 import { nativeAddon } from '../../src/engine/native/addon.js';
 import { Rng } from '../../src/util/rng.js';
 import { adamStep, adamStepComposite } from '../../src/engine/fused-adam.js';
+import { denseFisher, hasDenseFisherKernel } from '../../src/engine/dense-fisher.js';
+import { mlpExtractor } from '../../src/model/extractor.js';
+import { fisherDiagonal } from '../../src/sparse/fisher.js';
 import { randn, relError, size, TOL } from './helpers.js';
 
 const status = nativeStatus();
 const skip = status.available ? false : `native engine unavailable: ${status.reason}`;
-const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Identity', 'Sum', 'GatherV2', 'MaxPoolGrad', 'FsmtlAdam'];
+const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Identity', 'Sum', 'GatherV2', 'MaxPoolGrad', 'FsmtlAdam', 'FsmtlDenseFisher'];
 
 async function runOn(backend: 'cpu' | 'native', fn: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ v: Float32Array; shape: string }>> {
   await tf.setBackend(backend);
@@ -403,6 +406,53 @@ describe('native FsmtlAdam (one-pass Adam update)', { skip }, () => {
   test('refuses moments of another shape, naming them', async () => {
     await tf.setBackend('native');
     assert.throws(() => adamStep(tf.zeros([4]), tf.zeros([4]), tf.zeros([5]), { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, stepSize: 1e-3 }), /differ in shape/);
+  });
+});
+
+describe('native FsmtlDenseFisher (the MLP Fisher in one call)', { skip }, () => {
+  // The generic tfjs path on cpu is the reference; odd widths, batch 1, one to three layers, every label mode.
+  const cases: Array<{ n: number; dims: number[]; classes: number }> = [
+    { n: 1, dims: [9, 5], classes: 3 },
+    { n: 37, dims: [31, 17, 13], classes: 10 },
+    { n: 64, dims: [50, 33, 20, 7], classes: 4 },
+  ];
+  for (const { n, dims, classes } of cases) {
+    for (const label of ['predicted', 'true', 'exact'] as const) {
+      test(`N ${n}, widths ${dims.join('-')}, ${classes} classes, ${label}: equals the generic path on cpu`, async () => {
+        const rng = new Rng(n * 100 + dims.length * 10 + classes);
+        const hidden = dims.slice(1);
+        const ex = mlpExtractor([dims[0], 1, 1], hidden);
+        const widths = [...dims, classes];
+        const values = widths.slice(0, -1).flatMap((d, l) => [randn(rng, d * widths[l + 1], 1 / Math.sqrt(d)), randn(rng, widths[l + 1], 0.1)]);
+        const x = randn(rng, n * dims[0]);
+        const y = Int32Array.from({ length: n }, () => rng.int(classes));
+        const compute = () => {
+          const ts = values.map((v, i) => (i % 2 === 0 ? tf.tensor2d(v, [widths[i / 2], widths[i / 2 + 1]]) : tf.tensor1d(v)));
+          const head = { kernel: ts[ts.length - 2], bias: ts[ts.length - 1] };
+          return fisherDiagonal(ex, ts.slice(0, -2), head, tf.tensor4d(x, [n, dims[0], 1, 1]), tf.tensor1d(y, 'int32'), label);
+        };
+        const ref = await runOn('cpu', compute);
+        await tf.setBackend('native');
+        assert.ok(hasDenseFisherKernel(), 'the native engine registers the kernel');
+        const got = await runOn('native', compute);
+        assert.equal(got.length, 2 * hidden.length);
+        ref.forEach((r, i) => {
+          assert.equal(got[i].shape, r.shape, `output ${i} shape`);
+          const scale = r.v.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+          assert.ok(scale > 0, `output ${i}: the reference is all zeros, the test would prove nothing`);
+          r.v.forEach((v, j) => assert.ok(Math.abs(got[i].v[j] - v) <= 1e-4 * scale, `output ${i}[${j}]: native ${got[i].v[j]}, cpu ${v}`));
+        });
+      });
+    }
+  }
+
+  test('refuses parameters that do not chain, naming them', async () => {
+    await tf.setBackend('native');
+    const x = tf.zeros([2, 4]) as tf.Tensor2D;
+    const y = tf.zeros([2], 'int32') as tf.Tensor1D;
+    assert.throws(() => denseFisher(x, y, [tf.zeros([5, 3]), tf.zeros([3])], tf.zeros([3, 2]), tf.zeros([2]), 'predicted'), /parameter 0 is float32 \[5,3\], expected float32 \[4,\*\]/);
+    assert.throws(() => denseFisher(x, y, [tf.zeros([4, 3]), tf.zeros([2])], tf.zeros([3, 2]), tf.zeros([2]), 'true'), /parameter 1/);
+    tf.dispose([x, y]);
   });
 });
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/setup.js';
+import { nativeStatus } from '../../src/engine/native/addon.js';
 import { makeExtractor, type Extractor } from '../../src/model/extractor.js';
 import { paramSpecs } from '../../src/model/layers.js';
 import { initParams } from '../../src/model/init.js';
@@ -63,7 +64,9 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string)
   }
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
+// On native, MLP extractors take the one-call kernel (native/src/dense_fisher.c): it is held to the same definition.
+const backends = nativeStatus().available ? (['cpu', 'wasm', 'native'] as const) : (['cpu', 'wasm'] as const);
+for (const backend of backends) {
   for (const arch of ['mlp', 'lenet'] as const) {
     for (const label of ['predicted', 'true', 'exact'] as const) {
       test(`batched Fisher equals the per-example loop (${backend}, ${arch}, ${label})`, async () => {

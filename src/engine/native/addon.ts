@@ -26,6 +26,8 @@ export interface NativeAddon {
   ): void;
   /** One Adam update: m', v' and the step from g, m, v (n floats each). */
   adam(g: number, m: number, v: number, mOut: number, vOut: number, step: number, n: number, b1: number, b2: number, eps: number, stepSize: number): void;
+  /** The dense ReLU network's diagonal Fisher in one call (native/src/dense_fisher.c documents the arguments). */
+  denseFisher(mode: number, n: number, dims: number[], params: number[], outs: number[], x: number, y: number): void;
   setThreads(n: number): void;
   /** Caps im2col slices at `floats` (returns the previous cap); for tests. */
   setScratchLimit(floats: number): number;

@@ -8,6 +8,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './addon.js';
 import { offsetOf, syncHeap } from './backend.js';
 import { FUSED_ADAM, type FusedAdamAttrs } from '../fused-adam.js';
+import { DENSE_FISHER, type DenseFisherAttrs } from '../dense-fisher.js';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -263,6 +264,28 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     return outs;
   }
 
+  /** The dense ReLU network's diagonal Fisher in one call (see ../dense-fisher.ts). */
+  function denseFisher(args: KernelArgs): TensorInfo[] {
+    const backend = args.backend as BackendWasm;
+    const { mode, layers } = args.attrs as unknown as DenseFisherAttrs;
+    const { x, y } = args.inputs as { x: TensorInfo; y: TensorInfo };
+    const params = Array.from({ length: 2 * layers + 2 }, (_, i) => args.inputs[`p${i}`] as TensorInfo);
+    const dims = [x.shape[1]];
+    params.forEach((p, i) => {
+      const want = i % 2 === 0 ? `[${dims[dims.length - 1]},*]` : `[${dims[dims.length - 1]}]`;
+      const ok = i % 2 === 0 ? p?.shape.length === 2 && p.shape[0] === dims[dims.length - 1] : p?.shape.length === 1 && p.shape[0] === dims[dims.length - 1];
+      if (!ok || p.dtype !== 'float32') throw new Error(`${DENSE_FISHER}: parameter ${i} is ${p ? `${p.dtype} [${p.shape}]` : 'missing'}, expected float32 ${want}`);
+      if (i % 2 === 0) dims.push(p.shape[1]);
+    });
+    if (x.shape.length !== 2 || x.dtype !== 'float32' || y.dtype !== 'int32' || y.shape.length !== 1 || y.shape[0] !== x.shape[0]) {
+      throw new Error(`${DENSE_FISHER}: expected float32 x [N, D] and int32 y [N], got ${x.dtype} [${x.shape}] and ${y.dtype} [${y.shape}]`);
+    }
+    const outs = params.slice(0, 2 * layers).map((p) => backend.makeOutput([...p.shape], 'float32'));
+    syncHeap(addon, backend);
+    addon.denseFisher(mode, x.shape[0], dims, params.map((p) => offsetOf(backend, p)), outs.map((o) => offsetOf(backend, o)), offsetOf(backend, x), offsetOf(backend, y));
+    return outs;
+  }
+
   /** Identity shares the input's memory (as the cpu backend does); the wasm kernel copies it. */
   function identity(args: KernelArgs): TensorInfo {
     const backend = args.backend as BackendWasm;
@@ -287,5 +310,6 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     kernel(tf.Sum, sum),
     kernel(tf.MaxPoolGrad, maxPoolGrad),
     kernel(FUSED_ADAM, fusedAdam),
+    kernel(DENSE_FISHER, denseFisher),
   ];
 }

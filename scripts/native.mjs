@@ -3,7 +3,8 @@
 //   node scripts/native.mjs build     `npm run build:native`: full compiler output; exits 1 on failure
 //   node scripts/native.mjs install   the npm install hook: never fails; one line saying what happened
 //   node scripts/native.mjs clean     removes native/build
-// Needs a C compiler, make, python3 and OpenBLAS (Debian: `sudo apt-get install -y libopenblas-dev`).
+// Needs a C compiler, make, python3 and OpenBLAS (Debian: `sudo apt-get install -y libopenblas-dev`); uses
+// oneDNN for convolutions when it is installed (Debian: libdnnl-dev; FSMTL_DNNL=0 builds without it).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,11 +52,27 @@ function missingPrerequisite() {
   }
 }
 
+/** Whether oneDNN (optional: the convolutions' library) can be compiled and linked against. FSMTL_DNNL=0 skips it. */
+function hasDnnl() {
+  if (['0', 'off', 'false', 'no'].includes((process.env.FSMTL_DNNL ?? '').trim().toLowerCase())) return false;
+  const cc = process.env.CC || 'cc';
+  const dir = mkdtempSync(join(tmpdir(), 'fsmtl-dnnl-'));
+  try {
+    const src = join(dir, 'probe.c');
+    writeFileSync(src, '#include <oneapi/dnnl/dnnl.h>\nint main(void) { return dnnl_version()->major < 2; }\n');
+    const r = spawnSync(cc, [src, '-o', join(dir, 'probe'), '-ldnnl'], { encoding: 'utf8' });
+    return !r.error && r.status === 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function build(quiet) {
   const missing = missingPrerequisite();
   if (missing) return { ok: false, reason: missing };
   const [cmd, ...pre] = nodeGyp();
-  const r = spawnSync(cmd, [...pre, 'rebuild', ...nodedirArgs()], {
+  const dnnl = hasDnnl();
+  const r = spawnSync(cmd, [...pre, 'rebuild', ...nodedirArgs(), `--with_dnnl=${dnnl ? 1 : 0}`], {
     cwd: nativeDir,
     encoding: 'utf8',
     stdio: quiet ? 'pipe' : 'inherit',
@@ -65,7 +82,7 @@ function build(quiet) {
     const tail = quiet ? `: ${(r.stderr || r.stdout || '').trim().split('\n').filter((l) => /error/i.test(l)).slice(0, 2).join(' | ')}` : '';
     return { ok: false, reason: `node-gyp failed${tail}` };
   }
-  return { ok: true };
+  return { ok: true, dnnl };
 }
 
 const mode = process.argv[2] ?? 'build';
@@ -76,7 +93,7 @@ if (mode === 'clean') {
   if (process.env.FSMTL_SKIP_NATIVE_BUILD) process.exit(0);
   try {
     const r = build(true);
-    console.log(r.ok ? `fsmtl: native engine built (${addon})` : `fsmtl: native engine not built (${r.reason}); fsmtl runs on wasm. To enable it: ${HINT}`);
+    console.log(r.ok ? `fsmtl: native engine built (${addon}${r.dnnl ? ', convolutions on oneDNN' : ''})` : `fsmtl: native engine not built (${r.reason}); fsmtl runs on wasm. To enable it: ${HINT}`);
   } catch (e) {
     console.log(`fsmtl: native engine not built (${e.message}); fsmtl runs on wasm`);
   }
@@ -87,7 +104,8 @@ if (mode === 'clean') {
     console.error(`fsmtl: cannot build the native engine: ${r.reason}. On Debian/Ubuntu: ${HINT}`);
     process.exit(1);
   }
-  console.log(`fsmtl: native engine built: ${addon}\n'npx fsmtl doctor' shows the engine in use.`);
+  const dnn = r.dnnl ? 'convolutions on oneDNN' : 'convolutions on OpenBLAS (install libdnnl-dev and rebuild for oneDNN\'s faster ones)';
+  console.log(`fsmtl: native engine built: ${addon}, ${dnn}\n'npx fsmtl doctor' shows the engine in use.`);
 } else {
   console.error(`usage: node scripts/native.mjs build|install|clean (got '${mode}')`);
   process.exit(2);

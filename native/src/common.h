@@ -31,4 +31,16 @@ void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int6
 
 napi_value dense_fisher(napi_env env, napi_callback_info info);
 
+/** A convolution's geometry: NHWC input [n, h, w, cin], filter [kh, kw, cin, cout], output [n, oh, ow, cout]. */
+typedef struct {
+  int64_t n, h, w, cin, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, cout;
+} ConvGeom;
+
+#ifdef FSMTL_DNNL
+/** Runs a convolution on oneDNN (kind 0 forward, 1 backprop input, 2 backprop filter); 0 if it cannot. */
+int dnnl_conv(int kind, const ConvGeom *g, const float *p0, const float *p1, float *out);
+void dnnl_conv_set_threads(int n);
+const char *dnnl_conv_version(void);
+#endif
+
 #endif

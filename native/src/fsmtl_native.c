@@ -67,6 +67,9 @@ static int threads_wanted = 0;
 static int threads_now = 0;
 static const double small_gemm_mnk = 4.0 * 1024 * 1024;
 
+// Whether convolutions go to oneDNN (when built with it). Tests switch it off to check the BLAS path too.
+static int dnnl_on = 1;
+
 /** Sets OpenBLAS's threads for one product of this size: all wanted, or one for a small or skinny one. */
 static void threads_for(int64_t m, int64_t n, int64_t k) {
   if (threads_wanted == 0) threads_wanted = threads_now = openblas_get_num_threads();
@@ -261,9 +264,7 @@ static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
 // ---------------------------------------------------------------------------------------------------------
 // Convolutions, NHWC input [n, h, w, cin], filter [kh, kw, cin, cout], output [n, oh, ow, cout].
 
-typedef struct {
-  int64_t n, h, w, cin, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, cout;
-} Geom;
+typedef ConvGeom Geom;
 
 static int read_geom(napi_env env, napi_value *argv, Geom *g) {
   int64_t v[15];
@@ -394,6 +395,9 @@ static napi_value conv(napi_env env, napi_callback_info info) {
     if (kind == CONV_FORWARD) memset(out, 0, (size_t)sizes[2] * 4);
     return NULL;
   }
+#ifdef FSMTL_DNNL
+  if (dnnl_on && dnnl_conv((int)kind, &g, p0, p1, out)) return NULL;
+#endif
   if (is_pointwise(&g)) {
     const int64_t rows = g.n * P;
     if (kind == CONV_FORWARD) sgemm(0, 0, rows, g.cout, K, p0, K, p1, g.cout, 0.0f, out, g.cout);
@@ -468,7 +472,25 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 1, argv) || !get_ints(env, argv, 1, &n) || n < 1) THROW(env, "setThreads(n) needs n >= 1");
   openblas_set_num_threads((int)n);
   threads_wanted = threads_now = (int)n;
+#ifdef FSMTL_DNNL
+  dnnl_conv_set_threads((int)n);
+#endif
   return NULL;
+}
+
+// setDnnl(on) returns the previous setting, and false always without oneDNN.
+static napi_value set_dnnl(napi_env env, napi_callback_info info) {
+  napi_value argv[1], ret;
+  bool on;
+  if (!get_args(env, info, 1, argv) || napi_get_value_bool(env, argv[0], &on) != napi_ok) THROW(env, "setDnnl(on) needs a boolean");
+#ifdef FSMTL_DNNL
+  napi_get_boolean(env, dnnl_on, &ret);
+  dnnl_on = on;
+#else
+  (void)on;
+  napi_get_boolean(env, false, &ret);
+#endif
+  return ret;
 }
 
 // setScratchLimit(floats): the im2col slice cap (tests use a small one to exercise slicing); returns the old one.
@@ -499,6 +521,11 @@ static napi_value blas_info(napi_env env, napi_callback_info info) {
   const int p = openblas_get_parallel();
   napi_create_string_utf8(env, p == 0 ? "sequential" : p == 1 ? "pthreads" : "openmp", NAPI_AUTO_LENGTH, &parallel);
   napi_set_named_property(env, obj, "parallel", parallel);
+#ifdef FSMTL_DNNL
+  napi_set_named_property(env, obj, "dnn", make_string(env, dnnl_conv_version()));
+#else
+  napi_set_named_property(env, obj, "dnn", make_string(env, ""));
+#endif
   return obj;
 }
 
@@ -513,6 +540,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"conv", NULL, conv, NULL, NULL, NULL, napi_default, NULL},
     {"denseFisher", NULL, dense_fisher, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+    {"setDnnl", NULL, set_dnnl, NULL, NULL, NULL, napi_default, NULL},
     {"setScratchLimit", NULL, set_scratch_limit, NULL, NULL, NULL, napi_default, NULL},
     {"info", NULL, blas_info, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -57,6 +57,8 @@ function format(r: DoctorReport): string {
     `native addon: ${n.available ? 'loaded' : `unavailable: ${n.reason}`} (${n.path})`,
   ];
   if (n.blas) lines.push(`BLAS: ${n.blas.config} (threading: ${n.blas.parallel})`);
+  const dnnHint = "im2col + OpenBLAS (for faster ones: 'sudo apt-get install -y libdnnl-dev && npm run build:native')";
+  if (n.available) lines.push(`convolutions: ${n.dnn ?? dnnHint}`);
   if (n.coretype) {
     const who = { user: 'as set by the user', fsmtl: 'chosen by fsmtl for this CPU', openblas: "OpenBLAS's own detection" }[n.coretype.by];
     const was = n.coretype.replaced ? `; replaced OPENBLAS_CORETYPE=${n.coretype.replaced}` : '';

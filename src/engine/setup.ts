@@ -133,7 +133,8 @@ export function describeEngine(info: EngineInfo): string {
   if (info.backend === 'native' && n?.blas) {
     const why = n.coretype?.replaced ? ` instead of OPENBLAS_CORETYPE=${n.coretype.replaced}` : '';
     const core = n.coretype?.by === 'fsmtl' ? `${n.blas.core} kernels, chosen by fsmtl for this CPU${why}` : `${n.blas.core} kernels`;
-    return `native: ${n.blas.name} (${core}), ${info.threads} thread(s), on wasm`;
+    const convs = n.dnn ? `, convolutions on ${n.dnn}` : '';
+    return `native: ${n.blas.name} (${core})${convs}, ${info.threads} thread(s), on wasm`;
   }
   const base = info.backend === 'wasm' ? `wasm, ${info.threads} thread(s)` : info.backend === 'tensorflow' ? 'tensorflow (tfjs-node)' : info.backend;
   return n && !n.available && info.backend !== 'tensorflow' ? `${base}; native engine ${n.reason}` : base;

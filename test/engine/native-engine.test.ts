@@ -79,7 +79,7 @@ describe('engine selection', () => {
   test('auto prefers the native engine when the addon is built', { skip: skipUnbuilt }, () => {
     const out = inChild(PROBE, { FSMTL_NATIVE: undefined });
     assert.equal(out['backend'], 'native');
-    assert.match(String(out['line']), /^native: OpenBLAS \(.* kernels.*\), \d+ thread\(s\), on wasm$/);
+    assert.match(String(out['line']), /^native: OpenBLAS \(.* kernels.*\)(, convolutions on oneDNN [\d.]+)?, \d+ thread\(s\), on wasm$/);
     assert.equal(out['nativeError'], null);
   });
 

@@ -1,7 +1,7 @@
 // The native engine's kernels (OpenBLAS through the addon) against tfjs's cpu backend, on random shapes:
 // odd sizes, batch 1, broadcast batches, every transpose, strides, dilations, valid/same/explicit padding.
 // Skips (with the reason) where the addon is not built.
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, nativeStatus, tf } from '../../src/engine/index.js';
 import { nativeAddon } from '../../src/engine/native/addon.js';
@@ -209,7 +209,15 @@ const convCases: Array<{ x: [number, number, number, number]; f: [number, number
   { x: [2, 13, 11, 3], f: [3, 3, 3, 2], s: 3, pad: 'same' },
 ];
 
-describe('native Conv2D', { skip }, () => {
+// Convolutions run on oneDNN when the addon was built with it; the im2col + OpenBLAS path stays the fallback
+// (no oneDNN, or a geometry it declines) and is checked on its own by switching oneDNN off.
+const convLibraries = !skip && nativeAddon()?.info().dnn ? [true, false] : [false];
+const convLibraryName = (dnnl: boolean) => (dnnl ? nativeAddon()!.info().dnn : 'im2col + OpenBLAS');
+
+for (const dnnl of convLibraries) {
+describe(`native Conv2D (${convLibraryName(dnnl)})`, { skip }, () => {
+  before(() => void nativeAddon()!.setDnnl(dnnl));
+  after(() => void nativeAddon()!.setDnnl(true));
   for (const c of convCases) {
     test(`x${JSON.stringify(c.x)} f${JSON.stringify(c.f)} strides ${JSON.stringify(c.s)} pad ${JSON.stringify(c.pad)}`, async () => {
       const rng = new Rng(size(c.x) * 5 + size(c.f));
@@ -242,7 +250,9 @@ describe('native Conv2D', { skip }, () => {
   });
 });
 
-describe('native conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', { skip }, () => {
+describe(`native conv2d gradients, Conv2DBackpropFilter and Conv2DBackpropInput (${convLibraryName(dnnl)})`, { skip }, () => {
+  before(() => void nativeAddon()!.setDnnl(dnnl));
+  after(() => void nativeAddon()!.setDnnl(true));
   for (const c of convCases) {
     test(`x${JSON.stringify(c.x)} f${JSON.stringify(c.f)} strides ${JSON.stringify(c.s)} pad ${JSON.stringify(c.pad)}`, async () => {
       const rng = new Rng(size(c.x) + size(c.f));
@@ -270,6 +280,7 @@ describe('native conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', 
     const addon = nativeAddon()!;
     // 4·4·3 = 48 floats per output position, 36 positions per example: 2000 floats hold one example.
     const old = addon.setScratchLimit(2000);
+    const wasDnnl = addon.setDnnl(false); // slicing belongs to the im2col path
     try {
       const rng = new Rng(9);
       const shape: [number, number, number, number] = [5, 8, 8, 3];
@@ -285,9 +296,11 @@ describe('native conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', 
       });
     } finally {
       addon.setScratchLimit(old);
+      addon.setDnnl(wasDnnl);
     }
   });
 });
+}
 
 describe('native MaxPoolGrad', { skip }, () => {
   const cases: Array<{ x: [number, number, number, number]; k: number | [number, number]; s: number | [number, number]; pad: 'same' | 'valid'; ties?: boolean }> = [

@@ -31,7 +31,10 @@ export interface NativeAddon {
   setThreads(n: number): void;
   /** Caps im2col slices at `floats` (returns the previous cap); for tests. */
   setScratchLimit(floats: number): number;
-  info(): { blas: string; config: string; core: string; threads: number; parallel: string };
+  /** Whether convolutions go to oneDNN (when built with it); returns the previous setting (always false without). */
+  setDnnl(on: boolean): boolean;
+  /** 'dnn': the convolution library ('oneDNN x.y.z'), or '' when convolutions run on the BLAS. */
+  info(): { blas: string; config: string; core: string; threads: number; parallel: string; dnn: string };
 }
 
 export interface NativeStatus {
@@ -43,6 +46,8 @@ export interface NativeStatus {
   path: string;
   /** The BLAS it runs on: library, build configuration, kernel set ('core') and threading. */
   blas?: { name: string; config: string; core: string; parallel: string };
+  /** The library convolutions run on when it is not the BLAS ('oneDNN 2.6.3'), or undefined. */
+  dnn?: string;
   /** OPENBLAS_CORETYPE in force and who chose it. */
   coretype?: CoretypeChoice;
 }
@@ -69,12 +74,20 @@ function load(): { addon: NativeAddon | null; status: NativeStatus } {
   // OpenBLAS reads OPENBLAS_CORETYPE once, when the library is loaded with the addon.
   const coretype = chooseCoretype();
   if (coretype.by === 'fsmtl' && coretype.value) process.env['OPENBLAS_CORETYPE'] = coretype.value;
+  // oneDNN's OpenMP threads would otherwise spin between convolutions, on the cores OpenBLAS's threads need.
+  process.env['OMP_WAIT_POLICY'] ??= 'PASSIVE';
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
     const i = addon.info();
     return {
       addon,
-      status: { available: true, path, blas: { name: i.blas, config: i.config.trim(), core: i.core, parallel: i.parallel }, coretype },
+      status: {
+        available: true,
+        path,
+        blas: { name: i.blas, config: i.config.trim(), core: i.core, parallel: i.parallel },
+        dnn: i.dnn || undefined,
+        coretype,
+      },
     };
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];

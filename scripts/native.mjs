@@ -59,8 +59,9 @@ function hasDnnl() {
   const dir = mkdtempSync(join(tmpdir(), 'fsmtl-dnnl-'));
   try {
     const src = join(dir, 'probe.c');
-    writeFileSync(src, '#include <oneapi/dnnl/dnnl.h>\nint main(void) { return dnnl_version()->major < 2; }\n');
-    const r = spawnSync(cc, [src, '-o', join(dir, 'probe'), '-ldnnl'], { encoding: 'utf8' });
+    // The oneDNN 2.x API (3.x replaced the *_desc_init functions used by native/src/dnnl_conv.c).
+    writeFileSync(src, '#include <oneapi/dnnl/dnnl.h>\nint main(void) { return (int)(long)&dnnl_convolution_forward_desc_init; }\n');
+    const r = spawnSync(cc, [src, '-o', join(dir, 'probe'), '-Werror', '-ldnnl'], { encoding: 'utf8' });
     return !r.error && r.status === 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -71,12 +72,20 @@ function build(quiet) {
   const missing = missingPrerequisite();
   if (missing) return { ok: false, reason: missing };
   const [cmd, ...pre] = nodeGyp();
-  const dnnl = hasDnnl();
-  const r = spawnSync(cmd, [...pre, 'rebuild', ...nodedirArgs(), `--with_dnnl=${dnnl ? 1 : 0}`], {
-    cwd: nativeDir,
-    encoding: 'utf8',
-    stdio: quiet ? 'pipe' : 'inherit',
-  });
+  const gyp = (dnnl) =>
+    spawnSync(cmd, [...pre, 'rebuild', ...nodedirArgs(), `--with_dnnl=${dnnl ? 1 : 0}`], {
+      cwd: nativeDir,
+      encoding: 'utf8',
+      stdio: quiet ? 'pipe' : 'inherit',
+    });
+  let dnnl = hasDnnl();
+  let r = gyp(dnnl);
+  if (dnnl && r.status !== 0) {
+    // oneDNN is optional: a build that fails with it is retried without it.
+    if (!quiet) console.error('fsmtl: the build with oneDNN failed; building without it (convolutions on OpenBLAS)');
+    dnnl = false;
+    r = gyp(false);
+  }
   if (r.error) return { ok: false, reason: `cannot run node-gyp: ${r.error.message}` };
   if (r.status !== 0 || !existsSync(addon)) {
     const tail = quiet ? `: ${(r.stderr || r.stdout || '').trim().split('\n').filter((l) => /error/i.test(l)).slice(0, 2).join(' | ')}` : '';

@@ -67,8 +67,10 @@ static int threads_wanted = 0;
 static int threads_now = 0;
 static const double small_gemm_mnk = 4.0 * 1024 * 1024;
 
-// Whether convolutions go to oneDNN (when built with it). Tests switch it off to check the BLAS path too.
+#ifdef FSMTL_DNNL
+// Whether convolutions go to oneDNN. Tests switch it off to check the BLAS path too.
 static int dnnl_on = 1;
+#endif
 
 /** Sets OpenBLAS's threads for one product of this size: all wanted, or one for a small or skinny one. */
 static void threads_for(int64_t m, int64_t n, int64_t k) {

@@ -25,6 +25,8 @@ int get_ints(napi_env env, napi_value *argv, size_t count, int64_t *out);
 int in_heap(int64_t off, int64_t count);
 /** The heap address of float offset `off`. */
 float *at(int64_t off);
+/** A 64-byte aligned scratch buffer that only grows (*buf, *cap floats): no allocation in steady state. */
+float *grow_buffer(float **buf, size_t *cap, size_t floats);
 /** Row-major C = op(A)·op(B) + beta·C on OpenBLAS, with as many threads as the size pays for. */
 void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
            float beta, float *c, int64_t ldc);

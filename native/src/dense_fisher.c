@@ -10,25 +10,15 @@
 //   outs    offsets of the 2L outputs (Fisher of W_l and b_l), overwritten with the mean over the n examples
 //   x       offset of the n × D_0 inputs;  y  offset of n int32 labels (read by mode 1 only)
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 
 #define MAX_LAYERS 16
 
+// Scratch of its own (the convolutions' im2col buffer is another), grown once by the largest estimate.
 static float *arena = NULL;
 static size_t arena_floats = 0;
-
-/** Scratch that only grows: no allocation once the largest Fisher estimate has run. */
-static float *ensure_arena(size_t floats) {
-  if (floats > arena_floats) {
-    free(arena);
-    arena = (float *)aligned_alloc(64, ((floats * 4 + 63) / 64) * 64);
-    arena_floats = arena ? floats : 0;
-  }
-  return arena;
-}
 
 VECTOR_CLONES
 static void bias_relu(float *z, const float *b, int64_t rows, int64_t cols) {
@@ -113,7 +103,7 @@ napi_value dense_fisher(napi_env env, napi_callback_info info) {
     if (l > 0) acts += n * dims[l];
   }
   const size_t total = (size_t)(2 * acts + n * dims[0] + 3 * n * widest + 2 * n * C + n);
-  float *s = ensure_arena(total);
+  float *s = grow_buffer(&arena, &arena_floats, total);
   if (!s) THROW(env, "denseFisher: out of memory for scratch");
   const float *A[MAX_LAYERS + 1];
   float *A2[MAX_LAYERS];

@@ -139,12 +139,9 @@ int dnnl_conv(int kind, const ConvGeom *g, const float *p0, const float *p1, flo
   Entry *e = lookup(kind, g);
   if (!e) return 0;
   // Inputs and outputs per kind: forward (x, w → y), backprop input (dy, w → dx), backprop filter (x, dy → dw).
-  const float *big0 = p0;
-  float *big1 = kind == 0 ? out : kind == 1 ? out : (float *)p1;
-  const float *w_in = kind == 2 ? NULL : p1;
-  dnnl_memory_set_data_handle(e->big0, (void *)big0);
-  dnnl_memory_set_data_handle(e->big1, big1);
-  dnnl_memory_set_data_handle(e->user_w, kind == 2 ? (void *)out : (void *)w_in);
+  dnnl_memory_set_data_handle(e->big0, (void *)p0);
+  dnnl_memory_set_data_handle(e->big1, kind == 2 ? (void *)p1 : out);
+  dnnl_memory_set_data_handle(e->user_w, kind == 2 ? out : (void *)p1);
   dnnl_memory_t w = e->kernel_w ? e->kernel_w : e->user_w;
   if (kind != 2 && e->reorder) {
     const dnnl_exec_arg_t r[] = {{DNNL_ARG_FROM, e->user_w}, {DNNL_ARG_TO, e->kernel_w}};

@@ -83,15 +83,16 @@ static void threads_for(int64_t m, int64_t n, int64_t k) {
   }
 }
 
-static float *ensure_scratch(size_t floats) {
-  if (floats > scratch_floats) {
-    free(scratch);
-    size_t bytes = ((floats * 4 + 63) / 64) * 64;
-    scratch = (float *)aligned_alloc(64, bytes);
-    scratch_floats = scratch ? floats : 0;
+float *grow_buffer(float **buf, size_t *cap, size_t floats) {
+  if (floats > *cap) {
+    free(*buf);
+    *buf = (float *)aligned_alloc(64, ((floats * 4 + 63) / 64) * 64);
+    *cap = *buf ? floats : 0;
   }
-  return scratch;
+  return *buf;
 }
+
+static float *ensure_scratch(size_t floats) { return grow_buffer(&scratch, &scratch_floats, floats); }
 
 // setHeap(buffer: ArrayBuffer | TypedArray): the memory every later offset refers to.
 static napi_value set_heap(napi_env env, napi_callback_info info) {
@@ -392,14 +393,16 @@ static napi_value conv(napi_env env, napi_callback_info info) {
   }
   const float *p0 = at(v[1]), *p1 = at(v[2]);
   float *out = at(v[3]);
+  const int empty = sizes[2] == 0 || K == 0 || P == 0 || g.cout == 0 || g.n == 0;
+#ifdef FSMTL_DNNL
+  // oneDNN writes every output element, so the zeroing below is only for the BLAS path.
+  if (!empty && dnnl_on && dnnl_conv((int)kind, &g, p0, p1, out)) return NULL;
+#endif
   if (kind == CONV_BACKPROP_INPUT || kind == CONV_BACKPROP_FILTER) memset(out, 0, (size_t)sizes[2] * 4);
-  if (sizes[2] == 0 || K == 0 || P == 0 || g.cout == 0 || g.n == 0) {
+  if (empty) {
     if (kind == CONV_FORWARD) memset(out, 0, (size_t)sizes[2] * 4);
     return NULL;
   }
-#ifdef FSMTL_DNNL
-  if (dnnl_on && dnnl_conv((int)kind, &g, p0, p1, out)) return NULL;
-#endif
   if (is_pointwise(&g)) {
     const int64_t rows = g.n * P;
     if (kind == CONV_FORWARD) sgemm(0, 0, rows, g.cout, K, p0, K, p1, g.cout, 0.0f, out, g.cout);

@@ -34,38 +34,34 @@ function nodedirArgs() {
   return existsSync(join(dir, 'include', 'node', 'node_api.h')) ? [`--nodedir=${dir}`] : [];
 }
 
-/** Why the addon cannot be built here (compiler or OpenBLAS missing), or null. Quick: one tiny compile and link. */
-function missingPrerequisite() {
-  const cc = process.env.CC || 'cc';
+/** Compiles and links a one-file C probe with `flags`; the compiler's result (spawnSync's). */
+function compileProbe(source, flags) {
   const dir = mkdtempSync(join(tmpdir(), 'fsmtl-native-'));
   try {
     const src = join(dir, 'probe.c');
-    writeFileSync(src, 'void cblas_sgemm(void);\nint main(void) { cblas_sgemm(); return 0; }\n');
-    const r = spawnSync(cc, [src, '-o', join(dir, 'probe'), '-lopenblas'], { encoding: 'utf8' });
-    if (r.error) return `no C compiler ('${cc}': ${r.error.code ?? r.error.message})`;
-    if (r.status !== 0) {
-      return /openblas/i.test(r.stderr) ? 'OpenBLAS is not installed' : `the compiler failed: ${r.stderr.trim().split('\n')[0]}`;
-    }
-    return null;
+    writeFileSync(src, source);
+    return spawnSync(process.env.CC || 'cc', [src, '-o', join(dir, 'probe'), ...flags], { encoding: 'utf8' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** Why the addon cannot be built here (compiler or OpenBLAS missing), or null. Quick: one tiny compile and link. */
+function missingPrerequisite() {
+  const r = compileProbe('void cblas_sgemm(void);\nint main(void) { cblas_sgemm(); return 0; }\n', ['-lopenblas']);
+  if (r.error) return `no C compiler ('${process.env.CC || 'cc'}': ${r.error.code ?? r.error.message})`;
+  if (r.status !== 0) {
+    return /openblas/i.test(r.stderr) ? 'OpenBLAS is not installed' : `the compiler failed: ${r.stderr.trim().split('\n')[0]}`;
+  }
+  return null;
+}
+
 /** Whether oneDNN (optional: the convolutions' library) can be compiled and linked against. FSMTL_DNNL=0 skips it. */
 function hasDnnl() {
   if (['0', 'off', 'false', 'no'].includes((process.env.FSMTL_DNNL ?? '').trim().toLowerCase())) return false;
-  const cc = process.env.CC || 'cc';
-  const dir = mkdtempSync(join(tmpdir(), 'fsmtl-dnnl-'));
-  try {
-    const src = join(dir, 'probe.c');
-    // The oneDNN 2.x API (3.x replaced the *_desc_init functions used by native/src/dnnl_conv.c).
-    writeFileSync(src, '#include <oneapi/dnnl/dnnl.h>\nint main(void) { return (int)(long)&dnnl_convolution_forward_desc_init; }\n');
-    const r = spawnSync(cc, [src, '-o', join(dir, 'probe'), '-Werror', '-ldnnl'], { encoding: 'utf8' });
-    return !r.error && r.status === 0;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // The oneDNN 2.x API (3.x replaced the *_desc_init functions used by native/src/dnnl_conv.c).
+  const r = compileProbe('#include <oneapi/dnnl/dnnl.h>\nint main(void) { return (int)(long)&dnnl_convolution_forward_desc_init; }\n', ['-Werror', '-ldnnl']);
+  return !r.error && r.status === 0;
 }
 
 function build(quiet) {

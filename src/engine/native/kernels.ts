@@ -272,10 +272,13 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     const params = Array.from({ length: 2 * layers + 2 }, (_, i) => args.inputs[`p${i}`] as TensorInfo);
     const dims = [x.shape[1]];
     params.forEach((p, i) => {
-      const want = i % 2 === 0 ? `[${dims[dims.length - 1]},*]` : `[${dims[dims.length - 1]}]`;
-      const ok = i % 2 === 0 ? p?.shape.length === 2 && p.shape[0] === dims[dims.length - 1] : p?.shape.length === 1 && p.shape[0] === dims[dims.length - 1];
-      if (!ok || p.dtype !== 'float32') throw new Error(`${DENSE_FISHER}: parameter ${i} is ${p ? `${p.dtype} [${p.shape}]` : 'missing'}, expected float32 ${want}`);
-      if (i % 2 === 0) dims.push(p.shape[1]);
+      // Kernels (even i) are [rows, units], biases [rows], where rows is the width the previous kernel gave.
+      const rows = dims[dims.length - 1];
+      const isKernel = i % 2 === 0;
+      if (p?.dtype !== 'float32' || p.shape.length !== (isKernel ? 2 : 1) || p.shape[0] !== rows) {
+        throw new Error(`${DENSE_FISHER}: parameter ${i} is ${p ? `${p.dtype} [${p.shape}]` : 'missing'}, expected float32 [${rows}${isKernel ? ',*' : ''}]`);
+      }
+      if (isKernel) dims.push(p.shape[1]);
     });
     if (x.shape.length !== 2 || x.dtype !== 'float32' || y.dtype !== 'int32' || y.shape.length !== 1 || y.shape[0] !== x.shape[0]) {
       throw new Error(`${DENSE_FISHER}: expected float32 x [N, D] and int32 y [N], got ${x.dtype} [${x.shape}] and ${y.dtype} [${y.shape}]`);

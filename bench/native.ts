@@ -18,6 +18,7 @@ import { benchmarkFor, runTraining } from '../src/experiments/run.js';
 import { makeExtractor } from '../src/model/extractor.js';
 import { MultiTaskModel } from '../src/model/multitask-model.js';
 import { fisherDiagonal } from '../src/sparse/fisher.js';
+import { taskKind } from '../src/tasks/registry.js';
 import { parseTrainConfig, type TrainConfigInput } from '../src/train/config.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -60,15 +61,15 @@ function fisherMs(config: TrainConfigInput, reps: number): number {
   const c = parseTrainConfig(config);
   const bench = benchmarkFor(c);
   const extractor = makeExtractor(c.arch, bench.inputShape, c.hidden);
-  const model = new MultiTaskModel(extractor, bench.tasks.map((t) => t.numClasses), 0);
+  const model = new MultiTaskModel(extractor, bench.tasks.map((t) => taskKind(t.spec).outputs(t.spec)), 0);
   const task = bench.tasks[0].train;
   const x = tf.tensor4d(task.x, [task.n, ...bench.inputShape]);
-  const y = tf.tensor1d(task.y, 'int32');
+  const y = tf.tensor2d(task.y, [task.n, 1]);
   const rng = new Rng(1);
   const once = () => {
     const scores = tf.tidy(() => {
       const idx = tf.tensor1d(rng.permutation(task.n).slice(0, 256), 'int32');
-      return fisherDiagonal(extractor, model.tower(0), model.heads[0], tf.gather(x, idx) as tf.Tensor4D, tf.gather(y, idx) as tf.Tensor1D, 'predicted');
+      return fisherDiagonal(extractor, model.tower(0), model.heads[0], tf.gather(x, idx) as tf.Tensor4D, tf.gather(y, idx) as tf.Tensor2D, bench.tasks[0].spec, 'predicted');
     });
     scores.forEach((s) => s.dataSync());
     tf.dispose(scores);

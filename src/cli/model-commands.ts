@@ -77,7 +77,7 @@ export function addModelCommands(program: Command): void {
       const preds: TaskPredictions[] = networks.map((net) => {
         const p = new Predictor(net);
         try {
-          return { task: net.task, numClasses: net.numClasses, classes: p.predict(input.x, input.n) };
+          return { task: net.task, predictions: p.decode(input.x, input.n) };
         } finally {
           p.dispose();
         }

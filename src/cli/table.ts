@@ -1,6 +1,7 @@
 // Plain-text tables of results (pure formatting).
 import type { TrainResult } from '../train/trainer.js';
 import { meanStd } from '../metrics/classification.js';
+import { metricTitle } from '../tasks/registry.js';
 
 export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -17,15 +18,16 @@ export function methodLabel(r: TrainResult): string {
   return r.masks ? `${m} (p=${r.config.keep})` : m;
 }
 
-/** One row per task and method, plus the average over tasks. */
+/** One row per task and method with the task's metrics (tasks of different kinds have different columns), plus the averages. */
 export function perTaskTable(results: TrainResult[]): string {
+  const names = [...new Set(results.flatMap((r) => r.perTask.flatMap((t) => Object.keys(t.metrics))))];
+  const cell = (m: Record<string, number>, k: string) => (k in m ? f3(m[k]) : '');
   const rows: string[][] = [];
   for (const r of results) {
-    for (const t of r.perTask) rows.push([methodLabel(r), t.task, f3(t.accuracy), f3(t.precision), f3(t.recall), f3(t.f1)]);
-    const a = r.average;
-    rows.push([methodLabel(r), 'average', f3(a.accuracy), f3(a.precision), f3(a.recall), f3(a.f1)]);
+    for (const t of r.perTask) rows.push([methodLabel(r), t.task, ...names.map((k) => cell(t.metrics, k))]);
+    if (r.perTask.length > 1 && Object.keys(r.average).length) rows.push([methodLabel(r), 'average', ...names.map((k) => cell(r.average, k))]);
   }
-  return renderTable(['method', 'task', 'accuracy', 'precision', 'recall', 'F1'], rows);
+  return renderTable(['method', 'task', ...names.map(metricTitle)], rows);
 }
 
 /** Mask statistics of the sparse methods. */

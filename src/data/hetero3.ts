@@ -16,7 +16,7 @@ import { Rng } from '../util/rng.js';
 import { classHistogram } from './labels.js';
 import { checkCount, checkInteger, expect28, gatherSplit, stratifiedSample, stratifiedSplit } from './select.js';
 import { loadFashionMnist, loadKmnist, loadMnist, resolveDataDir, type ImageSet } from './sources.js';
-import type { Benchmark, TaskData } from './types.js';
+import { TEN_CLASSES, type Benchmark, type TaskData } from './types.js';
 import { realpathSync } from 'node:fs';
 
 export interface Hetero3Options {
@@ -116,7 +116,7 @@ export function buildHetero3(opts: Hetero3Options): Benchmark {
       `${s.name}: ${s.dataset} ${s.origin}; class-stratified subsets of ${trainPerTask} train ` +
         `[${classHistogram(train.y, 10).join(' ')}] and ${testPerTask} test [${classHistogram(test.y, 10).join(' ')}]`,
     );
-    return { name: s.name, numClasses: 10, train, test };
+    return { name: s.name, spec: TEN_CLASSES, train, test };
   });
   provenance.push(
     `subsets chosen with fixed data seed ${HETERO3_DATA_SEED} (KMNIST split seed ${KMNIST_SPLIT_SEED}); ` +

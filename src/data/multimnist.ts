@@ -19,7 +19,7 @@ import { Rng } from '../util/rng.js';
 import { classHistogram } from './labels.js';
 import { checkCount, checkInteger, expect28 } from './select.js';
 import { loadMnist, resolveDataDir, type ImageSet } from './sources.js';
-import type { Benchmark } from './types.js';
+import { TEN_CLASSES, type Benchmark } from './types.js';
 
 export interface MultiMnistOptions {
   /** Data directory (default: resolveDataDir()). */
@@ -185,8 +185,8 @@ export function buildMultiMnist(opts: MultiMnistOptions): Benchmark {
     kind: 'homogeneous',
     inputShape: [OUT, OUT, 1],
     tasks: [
-      { name: 'left', numClasses: 10, train: { x: train.x, y: train.left, n: trainSize }, test: { x: test.x, y: test.left, n: testSize } },
-      { name: 'right', numClasses: 10, train: { x: train.x, y: train.right, n: trainSize }, test: { x: test.x, y: test.right, n: testSize } },
+      { name: 'left', spec: TEN_CLASSES, train: { x: train.x, y: Float32Array.from(train.left), n: trainSize }, test: { x: test.x, y: Float32Array.from(test.left), n: testSize } },
+      { name: 'right', spec: TEN_CLASSES, train: { x: train.x, y: Float32Array.from(train.right), n: trainSize }, test: { x: test.x, y: Float32Array.from(test.right), n: testSize } },
     ],
     provenance: [
       `multimnist: 2 homogeneous tasks (left, right digit), 10 classes each; MultiMNIST after Sener & Koltun (2018): ` +

@@ -82,7 +82,7 @@ const SCALE = new Float32Array(256).map((_, v) => v / 255);
 export function gatherSplit(set: ImageSet, idx: Int32Array): Split {
   const size = set.height * set.width;
   const x = new Float32Array(idx.length * size);
-  const y = new Int32Array(idx.length);
+  const y = new Float32Array(idx.length);
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k];
     const src = i * size;

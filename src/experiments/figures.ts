@@ -4,7 +4,8 @@
 //   - the overlap of the tasks' final masks, one heatmap per sparse method and keep ratio.
 import type { TopLevelSpec } from 'vega-lite';
 import type { BenchmarkReport } from './report.js';
-import type { Summary } from './summary.js';
+import { deltaM, taskMeans, type Summary } from './summary.js';
+import { methodTraits } from '../methods/registry.js';
 
 export interface FigureSpec {
   /** File name without extension, e.g. "hetero3-per-task". */
@@ -15,6 +16,11 @@ export interface FigureSpec {
 }
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const PER_TASK_METRICS = [
+  { name: 'accuracy', title: 'Accuracy' },
+  { name: 'f1', title: 'F1 (macro)' },
+  { name: 'r2', title: 'R²' },
+];
 const has = (s: Summary) => s.seeds.length > 0;
 const seedsText = (b: BenchmarkReport) => `${b.seeds.length} seed${b.seeds.length === 1 ? '' : 's'}`;
 /** "FS (p=0.3)" for methods with a keep ratio, else the label. */
@@ -39,28 +45,33 @@ const baseConfig = {
 export function perTaskFigure(b: BenchmarkReport): FigureSpec | null {
   const rows = b.table.map((r) => r.summary).filter(has);
   if (!rows.length) return null;
+  // Scores on a 0–1 scale, so that panels share an axis: accuracy and F1 of classifiers, R² of regressions.
+  const shown = PER_TASK_METRICS.filter((m) => rows[0].perTask.some((p) => m.name in p));
   const values = rows.flatMap((s) =>
     s.tasks.flatMap((task, t) =>
-      (['accuracy', 'f1'] as const).map((m) => ({
-        method: withP(s),
-        task,
-        metric: m === 'accuracy' ? 'Accuracy' : 'F1 (macro)',
-        mean: s.perTask[t][m].mean,
-        lo: s.perTask[t][m].mean - s.perTask[t][m].std,
-        hi: s.perTask[t][m].mean + s.perTask[t][m].std,
-      })),
+      shown
+        .filter((m) => m.name in s.perTask[t])
+        .map((m) => ({
+          method: withP(s),
+          task,
+          metric: m.title,
+          mean: s.perTask[t][m.name].mean,
+          lo: s.perTask[t][m.name].mean - s.perTask[t][m.name].std,
+          hi: s.perTask[t][m.name].mean + s.perTask[t][m.name].std,
+        })),
     ),
   );
+  const titles = shown.map((m) => m.title).join(', ');
   const domain = scoreDomain(values.flatMap((v) => [v.lo, v.hi]));
   const methods = rows.map(withP);
   const width = Math.max(240, Math.min(720, rows.length * rows[0].tasks.length * 9));
   return {
     name: `${b.benchmark}-per-task`,
-    title: `${b.benchmark}: per-task test accuracy and F1 of each method`,
+    title: `${b.benchmark}: per-task test ${titles} of each method`,
     spec: {
       $schema: SCHEMA,
       title: {
-        text: `${b.benchmark}: test accuracy and F1 per task`,
+        text: `${b.benchmark}: test ${titles} per task`,
         subtitle: [
           `Bars: mean over ${seedsText(b)}; whiskers: ± 1 standard deviation.`,
           'Each method at the keep ratio p of the report table.',
@@ -68,7 +79,7 @@ export function perTaskFigure(b: BenchmarkReport): FigureSpec | null {
         ],
       },
       data: { values },
-      facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['Accuracy', 'F1 (macro)'] } },
+      facet: { column: { field: 'metric', type: 'nominal', title: null, sort: shown.map((m) => m.title) } },
       spec: {
         width,
         height: 300,
@@ -97,34 +108,37 @@ export function perTaskFigure(b: BenchmarkReport): FigureSpec | null {
   };
 }
 
-/** Figure 4: F1 (averaged over tasks) against the keep ratio for FS, EFS and RS, with MTL and STL as dashed lines. */
+/**
+ * Figure 4: the headline (F1 averaged over tasks, or Δm against STL where the tasks are not all
+ * classifiers) against the keep ratio for FS, EFS and RS, with MTL and STL as dashed lines.
+ */
 export function keepRatioFigure(b: BenchmarkReport): FigureSpec | null {
-  const sparse = b.all.filter((s) => has(s) && ['fs', 'efs', 'rs'].includes(s.method) && s.keep !== null);
+  const sparse = b.all.filter((s) => has(s) && methodTraits(s.method).fsOptions && s.keep !== null);
   if (!sparse.length) return null;
-  const points = sparse.map((s) => ({
-    method: s.label,
-    keep: s.keep!,
-    f1: s.metrics.f1.mean,
-    lo: s.metrics.f1.mean - s.metrics.f1.std,
-    hi: s.metrics.f1.mean + s.metrics.f1.std,
-  }));
+  const isF1 = b.headline.key === 'f1';
+  const stl = b.all.find((s) => s.method === 'stl' && has(s));
+  const value = (s: Summary) => (isF1 ? s.metrics.f1.mean : deltaM(taskMeans(s, 'test'), taskMeans(stl!, 'test')));
+  const spread = (s: Summary) => (isF1 ? s.metrics.f1.std : 0);
+  const points = sparse.map((s) => ({ method: s.label, keep: s.keep!, f1: value(s), lo: value(s) - spread(s), hi: value(s) + spread(s) }));
   const dense = b.table
     .map((r) => r.summary)
     .filter((s) => has(s) && (s.method === 'stl' || (s.method === 'mtl' && s.weighting === 'ew')))
-    .map((s) => ({ method: `${s.label} (dense)`, f1: s.metrics.f1.mean }));
-  const domain = scoreDomain([...points.flatMap((p) => [p.lo, p.hi]), ...dense.map((d) => d.f1)]);
+    .map((s) => ({ method: `${s.label} (dense)`, f1: value(s) }));
+  const all = [...points.flatMap((p) => [p.lo, p.hi]), ...dense.map((d) => d.f1)];
+  const domain: [number, number] = isF1 ? scoreDomain(all) : [Math.floor(Math.min(...all) - 1), Math.ceil(Math.max(...all) + 1)];
+  const axisTitle = isF1 ? 'F1 (macro), averaged over tasks' : 'Δm against STL, % (higher is better)';
   const xDomain: [number, number] = [0, 1];
   return {
     name: `${b.benchmark}-keep-ratio`,
-    title: `${b.benchmark}: F1 against keep ratio for FS, EFS and RS`,
+    title: `${b.benchmark}: ${b.headline.title} against keep ratio for FS, EFS and RS`,
     spec: {
       $schema: SCHEMA,
       title: {
-        text: `${b.benchmark}: F1 against the keep ratio p`,
+        text: `${b.benchmark}: ${b.headline.title} against the keep ratio p`,
         subtitle: [
-          `Points: mean over ${seedsText(b)}; whiskers: ± 1 standard deviation.`,
+          `Points: mean over ${seedsText(b)}${isF1 ? '; whiskers: ± 1 standard deviation' : ''}.`,
           'Dashed lines: dense baselines, which have no keep ratio.',
-          `The F1 axis starts at ${domain[0].toFixed(2)}, not at 0.`,
+          isF1 ? `The F1 axis starts at ${domain[0].toFixed(2)}, not at 0.` : 'Test split; every keep ratio, not only the selected one.',
         ],
       },
       width: 460,
@@ -141,7 +155,7 @@ export function keepRatioFigure(b: BenchmarkReport): FigureSpec | null {
               scale: { domain: xDomain },
               axis: { format: '.1f', tickCount: 10 },
             },
-            y: { field: 'f1', type: 'quantitative', title: 'F1 (macro), averaged over tasks', scale: { domain, zero: false } },
+            y: { field: 'f1', type: 'quantitative', title: axisTitle, scale: { domain, zero: false } },
             color: { field: 'method', type: 'nominal', title: 'Sparse method' },
             tooltip: [{ field: 'method' }, { field: 'keep' }, { field: 'f1', format: '.3f' }],
           },

@@ -6,51 +6,35 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../train/config.js';
 import { FsmtlError } from '../util/errors.js';
+import { METHODS } from '../methods/registry.js';
+import { weightingLabel, weightingNames } from '../methods/weighting/registry.js';
 
 /** Sharing methods whose keep ratio p matters: the experiment runs them once per keep ratio. */
-export const KEEP_METHODS: readonly string[] = ['fs', 'efs', 'rs', 'tr', 'mr'];
-/** Methods the paper lists without p ("-" in its p column): STL and SE share no pruned extractor. */
-export const NO_P_METHODS: readonly string[] = ['stl', 'se'];
-
-const METHOD_LABELS: Record<string, string> = {
-  fs: 'FS',
-  efs: 'EFS',
-  rs: 'RS',
-  tr: 'TR',
-  mr: 'MR',
-  stl: 'STL',
-  se: 'SE',
-  mtl: 'MTL',
-};
-const WEIGHTING_LABELS: Record<string, string> = {
-  ew: 'EW',
-  mgda: 'MGDA',
-  'mgda-ub': 'MGDA-UB',
-  pcgrad: 'PCGrad',
-  cagrad: 'CAGrad',
-  rlw: 'RLW',
-  rgw: 'RGW',
-  nash: 'Nash-MTL',
-  uw: 'UW',
-  dwa: 'DWA',
-  gradnorm: 'GradNorm',
-};
+export const KEEP_METHODS: readonly string[] = METHODS.filter((m) => m.traits.keep).map((m) => m.name);
 
 /**
  * The paper's name for a method and weighting: "MTL", "CAGrad" (mtl + cagrad), "FS", "FS+PCGrad"...
  * These names are also the row names of the published tables (tables.json).
  */
 export function defaultLabel(method: string, weighting = 'ew'): string {
-  const m = METHOD_LABELS[method] ?? method.toUpperCase();
+  const m = METHODS.find((e) => e.name === method)?.label ?? method.toUpperCase();
   if (weighting === 'ew') return m;
-  const w = WEIGHTING_LABELS[weighting] ?? weighting.toUpperCase();
+  const w = weightingLabel(weighting);
   return method === 'mtl' ? w : `${m}+${w}`;
+}
+
+/** Sort key of a (method, weighting) row in the paper's order: STL, MTL and its weightings, SE, TR, MR, RS, FS, EFS. */
+export function paperOrder(method: string, weighting = 'ew'): number {
+  const m = METHODS.findIndex((e) => e.name === method);
+  const w = weightingNames().indexOf(weighting);
+  return (m < 0 ? METHODS.length : m) * 100 + (w < 0 ? 99 : w);
 }
 
 /** The p column as the paper prints it: the keep ratio, "1.0" for dense sharing, "-" for STL and SE. */
 export function pLabel(method: string, keep: number | null): string {
-  if (NO_P_METHODS.includes(method)) return '-';
-  if (keep === null || !KEEP_METHODS.includes(method)) return '1.0';
+  const column = METHODS.find((e) => e.name === method)?.traits.pColumn ?? 'dense';
+  if (column === 'none') return '-';
+  if (keep === null || column !== 'keep') return '1.0';
   return String(keep);
 }
 

@@ -10,11 +10,12 @@ import type { TrainConfig } from '../train/config.js';
 import type { TrainResult } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FsmtlError } from '../util/errors.js';
-import { configHash, defaultLabel, KEEP_METHODS, type Experiment, type MethodRow } from './spec.js';
+import { configHash, defaultLabel, KEEP_METHODS, paperOrder, type Experiment, type MethodRow } from './spec.js';
 import type { RunOutcome } from './summary.js';
 
 const KIND = 'fsmtl-run';
-const VERSION = 1;
+/** 2: task kinds (per-task metrics by name, validation metrics); version 1 files are read and upgraded. */
+const VERSION = 2;
 
 export interface FailedRun {
   key: string;
@@ -54,9 +55,31 @@ export function writeRunFailure(output: string, key: string, config: TrainConfig
   writeFileAtomic(failedFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'failed', config, error }));
 }
 
-function isMetrics(v: unknown): boolean {
-  const m = v as Record<string, unknown> | null;
-  return !!m && ['accuracy', 'precision', 'recall', 'f1'].every((k) => typeof m[k] === 'number');
+/** Metrics by name; NaN (a metric without a labelled example) is stored as null by JSON. */
+function isMetricRecord(v: unknown): v is Record<string, number | null> {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number' || x === null);
+}
+
+function isTaskResult(v: unknown): boolean {
+  const t = v as Record<string, unknown> | null;
+  return !!t && typeof t.task === 'string' && typeof t.kind === 'string' && isMetricRecord(t.metrics) && (t.validation === null || isMetricRecord(t.validation));
+}
+
+/** JSON's nulls back to NaN, so that a missing metric reads as "not a number" and not as 0. */
+function restoreNaN(m: Record<string, number | null>): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v === null ? NaN : v]));
+}
+
+/**
+ * A result of store version 1 (every task a 10-class classifier, metrics inline, no validation)
+ * in today's shape, so that stored sweeps keep their reports.
+ */
+function upgradeV1(r: Record<string, unknown>): Record<string, unknown> {
+  const metrics = (m: Record<string, unknown>) => ({ accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1 });
+  const perTask = Array.isArray(r.perTask)
+    ? r.perTask.map((t: Record<string, unknown>) => ({ task: t.task, kind: 'multiclass', spec: { kind: 'multiclass', classes: 10 }, metrics: metrics(t), validation: null }))
+    : r.perTask;
+  return { ...r, perTask, average: r.average && typeof r.average === 'object' ? metrics(r.average as Record<string, unknown>) : r.average };
 }
 
 /** Reads one stored run; a reason string when it is not a whole, valid result for `key`. */
@@ -67,11 +90,17 @@ export function readRunFile(path: string, key: string): TrainResult | string {
   } catch (e) {
     return `not valid JSON (${(e as Error).message})`;
   }
-  if (data?.kind !== KIND || data.version !== VERSION || data.status !== 'ok') return `not an fsmtl run result (kind/version/status)`;
+  if (data?.kind !== KIND || (data.version !== VERSION && data.version !== 1) || data.status !== 'ok') return `not an fsmtl run result (kind/version/status)`;
   if (data.key !== key) return `holds run '${String(data.key)}', not '${key}'`;
-  const r = data.result as TrainResult | undefined;
-  if (!r || !r.config || !isMetrics(r.average) || !Array.isArray(r.perTask) || !r.perTask.every(isMetrics)) return 'result has no metrics';
+  const raw = data.result as Record<string, unknown> | undefined;
+  const r = (raw && data.version === 1 ? upgradeV1(raw) : raw) as unknown as TrainResult | undefined;
+  if (!r || !r.config || !isMetricRecord(r.average) || !Array.isArray(r.perTask) || !r.perTask.length || !r.perTask.every(isTaskResult)) return 'result has no metrics';
   if (!key.endsWith(configHash(r.config))) return 'the stored config does not match the file name';
+  r.average = restoreNaN(r.average);
+  for (const t of r.perTask) {
+    t.metrics = restoreNaN(t.metrics);
+    if (t.validation) t.validation = restoreNaN(t.validation);
+  }
   return r;
 }
 
@@ -186,9 +215,6 @@ export function readManifest(output: string): Manifest | null {
   return m;
 }
 
-/** The paper's row order, for stores without a manifest. */
-const PAPER_ORDER = ['STL', 'MTL', 'GradNorm', 'MGDA-UB', 'MGDA', 'PCGrad', 'CAGrad', 'RLW', 'RGW', 'Nash-MTL', 'UW', 'DWA', 'SE', 'TR', 'MR', 'RS', 'FS', 'EFS'];
-
 export interface StoredOutcomes {
   outcomes: RunOutcome[];
   manifest: Manifest | null;
@@ -227,9 +253,9 @@ export function storedOutcomes(output: string): StoredOutcomes {
     ...[...store.results.values()].map((result) => ({ config: result.config, result, error: undefined as string | undefined })),
     ...[...store.failed.values()].map((f) => ({ config: f.config, result: undefined, error: f.error })),
   ];
-  const labels = [...new Set(runs.map((r) => defaultLabel(r.config.method, r.config.weighting)))];
-  const order = (l: string) => (PAPER_ORDER.includes(l) ? PAPER_ORDER.indexOf(l) : PAPER_ORDER.length);
-  labels.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  // The paper's row order, for stores without a manifest.
+  const order = new Map(runs.map((r) => [defaultLabel(r.config.method, r.config.weighting), paperOrder(r.config.method, r.config.weighting)]));
+  const labels = [...order.keys()].sort((a, b) => order.get(a)! - order.get(b)! || a.localeCompare(b));
   const outcomes = runs.map((r): RunOutcome => {
     const label = defaultLabel(r.config.method, r.config.weighting);
     return {

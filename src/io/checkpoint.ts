@@ -4,29 +4,30 @@
 //   head/<task>/kernel|bias F32  each task's head
 //   mask/<task>/<param>     U8   each task's mask S_t (0/1), for fs, efs, rs, tr and mr
 //   adapter/<task>/<param>  F32  each task's adapter parameters (se's squeeze-and-excitation blocks)
-//   __metadata__            format, format_version, fsmtl_version, config (JSON), tasks, num_classes,
-//                           input_shape, benchmark, seed, metrics (JSON, the test metrics at save time)
+//   __metadata__            format, format_version, fsmtl_version, config (JSON), tasks, task_specs (JSON:
+//                           each task's kind and parameters), input_shape, benchmark, seed, metrics (JSON,
+//                           the test metrics at save time). Version 1 files (num_classes instead of
+//                           task_specs: every task multiclass) are still read.
 import * as tf from '@tensorflow/tfjs-core';
 import { makeExtractor, type Extractor } from '../model/extractor.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import type { TaskMask } from '../sparse/masks.js';
-import { createMethod } from '../methods/registry.js';
+import { createMethod, methodTraits } from '../methods/registry.js';
 import type { TaskAdapter } from '../model/adapters.js';
-import { MASKED_METHODS, parseTrainConfig, type TrainConfig } from '../train/config.js';
+import { parseTrainConfig, type TrainConfig } from '../train/config.js';
 import { FSMTL_VERSION, type TrainedModel } from '../train/trainer.js';
+import { taskKind, taskSpecSchema } from '../tasks/registry.js';
+import type { TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { checkFormat, MetaReader, TensorReader } from './container.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafetensorsFile, type SafeFile, type SafeTensor } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'fsmtl-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 1;
-
-/** Methods with one extractor per task. */
-const SEPARATE_TOWER_METHODS: readonly string[] = ['stl'];
+export const CHECKPOINT_FORMAT_VERSION = 2;
 
 export interface HeadWeights {
-  /** [featureDim, numClasses], row-major. */
+  /** [featureDim, outputs], row-major (outputs: the task kind's head width). */
   kernel: Float32Array;
   bias: Float32Array;
 }
@@ -37,7 +38,8 @@ export interface Checkpoint {
   fsmtlVersion: string;
   config: TrainConfig;
   tasks: string[];
-  numClasses: number[];
+  /** What each task predicts (kind and parameters); the head widths follow from these. */
+  taskSpecs: TaskSpec[];
   inputShape: [number, number, number];
   /** Shared parameter tensors of one tower, in order (from the config's architecture). */
   specs: ParamSpec[];
@@ -63,6 +65,33 @@ export function adapterOf(c: Pick<Checkpoint, 'config'>): TaskAdapter | null {
   return createMethod(c.config).adapter ?? null;
 }
 
+/** Width of a task's head. */
+export function headOutputs(spec: TaskSpec): number {
+  return taskKind(spec).outputs(spec);
+}
+
+/**
+ * The tasks' specs from a model file's metadata: `task_specs` (a checkpoint) or `task_spec` (a task
+ * model, `single`) in format 2; format 1 had `num_classes`, and every task was multiclass.
+ */
+export function readTaskSpecs(meta: MetaReader, formatVersion: number, count: number, name: string, single = false): TaskSpec[] {
+  if (formatVersion < 2) {
+    const classes = single ? [meta.positiveInt('num_classes')] : meta.positiveInts('num_classes', count);
+    return classes.map((c) => ({ kind: 'multiclass', classes: c }));
+  }
+  const key = single ? 'task_spec' : 'task_specs';
+  const raw = meta.json(key);
+  const list = single ? [raw] : Array.isArray(raw) ? raw : [];
+  if (list.length !== count) throw new FsmtlError(`${name}: metadata ${key} has ${list.length} entries for ${count} task(s)`);
+  return list.map((s, t) => {
+    const r = taskSpecSchema.safeParse(s);
+    if (!r.success) {
+      throw new FsmtlError(`${name}: metadata ${key}${single ? '' : `[${t}]`}: ${r.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`);
+    }
+    return r.data;
+  });
+}
+
 /** Index of task `task` (a name or an index), or an error listing the tasks. */
 export function taskIndex(c: Pick<Checkpoint, 'tasks' | 'source'>, task: string | number): number {
   const t = typeof task === 'number' ? task : c.tasks.indexOf(task);
@@ -81,7 +110,7 @@ export function towerOf(c: Checkpoint, t: number): Float32Array[] {
 export function checkpointFromTrained(trained: TrainedModel): Checkpoint {
   const { model, masks, result } = trained;
   const config = result.config;
-  if (MASKED_METHODS.includes(config.method) !== (masks !== null)) {
+  if (methodTraits(config.method).masked !== (masks !== null)) {
     throw new FsmtlError(`cannot checkpoint a ${config.method} model ${masks ? 'with' : 'without'} masks`);
   }
   const read = (v: tf.Tensor) => Float32Array.from(v.dataSync() as Float32Array);
@@ -90,7 +119,7 @@ export function checkpointFromTrained(trained: TrainedModel): Checkpoint {
     fsmtlVersion: FSMTL_VERSION,
     config,
     tasks: result.benchmark.tasks,
-    numClasses: [...model.numClasses],
+    taskSpecs: trained.tasks,
     inputShape: [...model.extractor.inputShape],
     specs: model.specs,
     towers: model.towers.map((tower) => tower.map(read)),
@@ -109,8 +138,9 @@ export function checkpointTensors(c: Checkpoint): { tensors: [string, SafeTensor
     tower.forEach((data, i) => tensors.push([`tower${k}/${c.specs[i].name}`, { dtype: 'F32', shape: c.specs[i].shape, data }])),
   );
   c.heads.forEach((h, t) => {
-    tensors.push([`head/${c.tasks[t]}/kernel`, { dtype: 'F32', shape: [featureDim, c.numClasses[t]], data: h.kernel }]);
-    tensors.push([`head/${c.tasks[t]}/bias`, { dtype: 'F32', shape: [c.numClasses[t]], data: h.bias }]);
+    const outputs = headOutputs(c.taskSpecs[t]);
+    tensors.push([`head/${c.tasks[t]}/kernel`, { dtype: 'F32', shape: [featureDim, outputs], data: h.kernel }]);
+    tensors.push([`head/${c.tasks[t]}/bias`, { dtype: 'F32', shape: [outputs], data: h.bias }]);
   });
   c.masks?.forEach((m, t) =>
     m.forEach((data, i) => tensors.push([`mask/${c.tasks[t]}/${c.specs[i].name}`, { dtype: 'U8', shape: c.specs[i].shape, data }])),
@@ -128,7 +158,7 @@ export function checkpointTensors(c: Checkpoint): { tensors: [string, SafeTensor
     fsmtl_version: c.fsmtlVersion,
     config: JSON.stringify(c.config),
     tasks: JSON.stringify(c.tasks),
-    num_classes: JSON.stringify(c.numClasses),
+    task_specs: JSON.stringify(c.taskSpecs),
     input_shape: JSON.stringify(c.inputShape),
     benchmark: c.config.benchmark,
     method: c.config.method,
@@ -149,7 +179,7 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
   const meta = new MetaReader(file, name);
   const config = parseTrainConfig(meta.json('config'), `${name}: metadata config`);
   const tasks = meta.names('tasks');
-  const numClasses = meta.positiveInts('num_classes', tasks.length);
+  const taskSpecs = readTaskSpecs(meta, formatVersion, tasks.length, name);
   const inputShape = meta.positiveInts('input_shape', 3) as [number, number, number];
   let extractor: Extractor;
   try {
@@ -163,16 +193,16 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
       ? `mlp ${inputShape.reduce((a, b) => a * b, 1)}-${config.hidden.join('-')}`
       : `lenet on ${inputShape.join('×')}`;
   const r = new TensorReader(file, name, `a ${config.method} model with architecture ${arch} and tasks ${tasks.join(', ')}`);
-  const towerCount = SEPARATE_TOWER_METHODS.includes(config.method) ? tasks.length : 1;
+  const towerCount = methodTraits(config.method).separateTowers ? tasks.length : 1;
   const f32 = (t: SafeTensor) => t.data as Float32Array;
   const towers: Float32Array[][] = [];
   for (let k = 0; k < towerCount; k++) towers.push(specs.map((s) => f32(r.take(`tower${k}/${s.name}`, ['F32'], s.shape))));
   const heads = tasks.map((task, t) => ({
-    kernel: f32(r.take(`head/${task}/kernel`, ['F32'], [extractor.featureDim, numClasses[t]])),
-    bias: f32(r.take(`head/${task}/bias`, ['F32'], [numClasses[t]])),
+    kernel: f32(r.take(`head/${task}/kernel`, ['F32'], [extractor.featureDim, headOutputs(taskSpecs[t])])),
+    bias: f32(r.take(`head/${task}/bias`, ['F32'], [headOutputs(taskSpecs[t])])),
   }));
   let masks: TaskMask[] | null = null;
-  if (MASKED_METHODS.includes(config.method)) {
+  if (methodTraits(config.method).masked) {
     masks = tasks.map((task) =>
       specs.map((s) => {
         const key = `mask/${task}/${s.name}`;
@@ -194,7 +224,7 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
     fsmtlVersion: meta.string('fsmtl_version'),
     config,
     tasks,
-    numClasses,
+    taskSpecs,
     inputShape,
     specs,
     towers,
@@ -229,7 +259,7 @@ export function loadCheckpoint(path: string): Checkpoint {
  * training it. tfjs variable names are global: dispose() any other MultiTaskModel first.
  */
 export function restoreModel(c: Checkpoint): { model: MultiTaskModel; masks: TaskMask[] | null } {
-  const model = new MultiTaskModel(extractorOf(c), c.numClasses, c.config.seed, c.towers.length > 1, adapterOf(c));
+  const model = new MultiTaskModel(extractorOf(c), c.taskSpecs.map(headOutputs), c.config.seed, c.towers.length > 1, adapterOf(c));
   const set = (v: tf.Variable, data: Float32Array) => {
     const x = tf.tensor(data, v.shape);
     v.assign(x);

@@ -4,20 +4,22 @@
 //   extractor/<param>/values   F32 [k]      kept values
 // or, where that would not be smaller (or the task predicts with the dense extractor),
 //   extractor/<param>          F32 shape    dense values (zeros where the mask drops an entry)
-// and head/kernel, head/bias (F32). Metadata: arch, hidden, input_shape, num_classes, task, method,
+// and head/kernel, head/bias (F32). Metadata: arch, hidden, input_shape, task_spec (JSON; format 1 had
+// num_classes), task, method,
 // keep, placement, kept and shared parameter counts, param_shapes.
 import { makeExtractor, type ExtractorArch } from '../model/extractor.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
 import type { TrainedModel } from '../train/trainer.js';
 import { FSMTL_VERSION } from '../train/trainer.js';
 import { FsmtlError } from '../util/errors.js';
-import { checkpointFromTrained, taskIndex, towerOf, type Checkpoint, type HeadWeights } from './checkpoint.js';
+import { checkpointFromTrained, headOutputs, readTaskSpecs, taskIndex, towerOf, type Checkpoint, type HeadWeights } from './checkpoint.js';
+import type { TaskSpec } from '../tasks/types.js';
 import { checkFormat, MetaReader, TensorReader } from './container.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafetensorsFile, type SafeFile, type SafeTensor } from './safetensors.js';
 import { decodeIndices, encodeIndices, gatherKept, sparseBytes } from './sparse-layout.js';
 
 export const TASK_MODEL_FORMAT = 'fsmtl-task-model';
-export const TASK_MODEL_FORMAT_VERSION = 1;
+export const TASK_MODEL_FORMAT_VERSION = 2;
 
 export type StoredParam = { layout: 'dense'; values: Float32Array } | { layout: 'sparse'; indices: Uint32Array; values: Float32Array };
 
@@ -29,7 +31,8 @@ export interface TaskModel {
   arch: ExtractorArch;
   hidden: number[];
   inputShape: [number, number, number];
-  numClasses: number;
+  /** What the task predicts (kind and parameters). */
+  spec: TaskSpec;
   /** Configured keep ratio p (1 for dense methods). */
   keep: number;
   placement: 'forward' | 'update';
@@ -83,7 +86,7 @@ export function exportTask(source: Checkpoint | TrainedModel, task: string | num
     arch: c.config.arch,
     hidden: c.config.hidden,
     inputShape: c.inputShape,
-    numClasses: c.numClasses[t],
+    spec: c.taskSpecs[t],
     keep: c.masks ? c.config.keep : 1,
     placement: c.config.fs.placement,
     kind: masked ? 'sparse' : 'dense',
@@ -112,8 +115,9 @@ export function taskModelTensors(m: TaskModel): { tensors: [string, SafeTensor][
       tensors.push([`extractor/${s.name}/values`, { dtype: 'F32', shape: [p.values.length], data: p.values }]);
     }
   });
-  tensors.push(['head/kernel', { dtype: 'F32', shape: [m.head.kernel.length / m.numClasses, m.numClasses], data: m.head.kernel }]);
-  tensors.push(['head/bias', { dtype: 'F32', shape: [m.numClasses], data: m.head.bias }]);
+  const outputs = headOutputs(m.spec);
+  tensors.push(['head/kernel', { dtype: 'F32', shape: [m.head.kernel.length / outputs, outputs], data: m.head.kernel }]);
+  tensors.push(['head/bias', { dtype: 'F32', shape: [outputs], data: m.head.bias }]);
   const shared = m.specs.reduce((a, s) => a + s.size, 0);
   const metadata: Record<string, string> = {
     format: TASK_MODEL_FORMAT,
@@ -124,7 +128,7 @@ export function taskModelTensors(m: TaskModel): { tensors: [string, SafeTensor][
     arch: m.arch,
     hidden: JSON.stringify(m.hidden),
     input_shape: JSON.stringify(m.inputShape),
-    num_classes: String(m.numClasses),
+    task_spec: JSON.stringify(m.spec),
     keep: String(m.keep),
     placement: m.placement,
     kind: m.kind,
@@ -148,7 +152,8 @@ export function taskModelFromSafetensors(file: SafeFile, name: string): TaskMode
   const arch = meta.oneOf<ExtractorArch>('arch', ['mlp', 'lenet']);
   const hidden = meta.positiveInts('hidden');
   const inputShape = meta.positiveInts('input_shape', 3) as [number, number, number];
-  const numClasses = meta.positiveInt('num_classes');
+  const spec = readTaskSpecs(meta, formatVersion, 1, name, true)[0];
+  const outputs = headOutputs(spec);
   const placement = meta.oneOf('placement', ['forward', 'update'] as const);
   const kind = meta.oneOf('kind', ['sparse', 'dense'] as const);
   let specs: ParamSpec[];
@@ -173,8 +178,8 @@ export function taskModelFromSafetensors(file: SafeFile, name: string): TaskMode
     return { layout: 'sparse', indices, values: values.data as Float32Array };
   });
   const head = {
-    kernel: r.take('head/kernel', ['F32'], [featureDim, numClasses]).data as Float32Array,
-    bias: r.take('head/bias', ['F32'], [numClasses]).data as Float32Array,
+    kernel: r.take('head/kernel', ['F32'], [featureDim, outputs]).data as Float32Array,
+    bias: r.take('head/bias', ['F32'], [outputs]).data as Float32Array,
   };
   r.checkNoneLeft();
   const shared = specs.reduce((a, s) => a + s.size, 0);
@@ -191,7 +196,7 @@ export function taskModelFromSafetensors(file: SafeFile, name: string): TaskMode
     arch,
     hidden,
     inputShape,
-    numClasses,
+    spec,
     keep: meta.number('keep'),
     placement,
     kind,

@@ -11,13 +11,17 @@ import type { TaskAdapter } from '../model/adapters.js';
 import { adapterOf, taskIndex, towerOf, type Checkpoint, type HeadWeights } from './checkpoint.js';
 import type { TaskModel } from './export.js';
 import { scatterKept } from './sparse-layout.js';
+import { taskKind } from '../tasks/registry.js';
+import type { DecodedPredictions, TaskSpec } from '../tasks/types.js';
+import { headOutputs } from './checkpoint.js';
 
 export interface TaskNetwork {
   task: string;
   arch: ExtractorArch;
   hidden: number[];
   inputShape: [number, number, number];
-  numClasses: number;
+  /** What the task predicts (its head's width and how outputs become predictions). */
+  spec: TaskSpec;
   /** Extractor parameters the task computes with, dense, in ParamSpec order. */
   params: Float32Array[];
   head: HeadWeights;
@@ -38,7 +42,7 @@ export function checkpointNetwork(c: Checkpoint, task: string | number): TaskNet
     arch: c.config.arch,
     hidden: c.config.hidden,
     inputShape: c.inputShape,
-    numClasses: c.numClasses[t],
+    spec: c.taskSpecs[t],
     params,
     head: c.heads[t],
     ...(adapter && c.adapters ? { adapter: { adapter, params: c.adapters[t] } } : {}),
@@ -52,7 +56,7 @@ export function taskModelNetwork(m: TaskModel): TaskNetwork {
     arch: m.arch,
     hidden: m.hidden,
     inputShape: m.inputShape,
-    numClasses: m.numClasses,
+    spec: m.spec,
     params: m.params.map((p, i) => (p.layout === 'dense' ? p.values : scatterKept({ size: m.specs[i].size, indices: p.indices, values: p.values }))),
     head: m.head,
   };
@@ -76,7 +80,7 @@ export class Predictor {
       throw new FsmtlError(`task '${n.task}': its parameters do not fit its architecture (${n.arch}, hidden ${n.hidden.join('-')})`);
     }
     this.params = specs.map((s, i) => tf.tensor(n.params[i], s.shape));
-    this.kernel = tf.tensor2d(n.head.kernel, [this.extractor.featureDim, n.numClasses]);
+    this.kernel = tf.tensor2d(n.head.kernel, [this.extractor.featureDim, headOutputs(n.spec)]);
     this.bias = tf.tensor1d(n.head.bias);
     const adapter = n.adapter;
     const aspecs = adapter ? adapter.adapter.specs(this.extractor) : [];
@@ -91,33 +95,38 @@ export class Predictor {
     return this.network.inputShape.reduce((a, b) => a * b, 1);
   }
 
-  /** Logits [n, numClasses] row-major, for n images (row-major N×H×W×C, values in [0, 1]). */
+  /** Head outputs [n, outputs] row-major (logits, or standardised targets), for n inputs (row-major N×H×W×C). */
   logits(images: Float32Array, n: number, batchSize = 1000): Float32Array {
-    return this.run(images, n, batchSize, false) as Float32Array;
+    return this.run(images, n, batchSize);
   }
 
-  /** Predicted class of each of n images. */
-  predict(images: Float32Array, n: number, batchSize = 1000): Int32Array {
-    return this.run(images, n, batchSize, true) as Int32Array;
+  /** The task's predictions for n inputs, in its kind's terms (class; class and probability; values). */
+  decode(images: Float32Array, n: number, batchSize = 1000): DecodedPredictions {
+    const spec = this.network.spec;
+    return taskKind(spec).decode(this.run(images, n, batchSize), n, spec);
   }
 
-  private run(images: Float32Array, n: number, batchSize: number, argmax: boolean): Float32Array | Int32Array {
+  /** The first column of decode(): the predicted class of a classification task, the first target of a regression. */
+  predict(images: Float32Array, n: number, batchSize = 1000): Float64Array {
+    return this.decode(images, n, batchSize).values[0];
+  }
+
+  private run(images: Float32Array, n: number, batchSize: number): Float32Array {
     const size = this.inputSize;
     const [h, w, c] = this.network.inputShape;
     if (!Number.isSafeInteger(n) || n < 0 || images.length !== n * size) {
       throw new FsmtlError(`task '${this.network.task}': expected ${n} images of ${h}×${w}×${c} = ${n * size} values, got ${images.length}`);
     }
-    const C = this.network.numClasses;
-    const out = argmax ? new Int32Array(n) : new Float32Array(n * C);
+    const C = headOutputs(this.network.spec);
+    const out = new Float32Array(n * C);
     for (let s = 0; s < n; s += batchSize) {
       const m = Math.min(batchSize, n - s);
       const r = tf.tidy(() => {
         const x = tf.tensor4d(images.subarray(s * size, (s + m) * size), [m, h, w, c]);
         const feats = this.extractor.forward(x, this.params, this.hooks);
-        const logits = tf.add(tf.matMul(feats, this.kernel), this.bias);
-        return argmax ? tf.argMax(logits, 1) : logits;
+        return tf.add(tf.matMul(feats, this.kernel), this.bias);
       });
-      out.set(r.dataSync() as Float32Array | Int32Array, argmax ? s : s * C);
+      out.set(r.dataSync() as Float32Array, s * C);
       r.dispose();
     }
     return out;
@@ -128,8 +137,8 @@ export class Predictor {
   }
 }
 
-/** Predicted classes of n images with a task network (uploads its weights, predicts, frees them). */
-export function predict(model: TaskNetwork | Predictor, images: Float32Array, n: number): Int32Array {
+/** predict() of n inputs with a task network (uploads its weights, predicts, frees them). */
+export function predict(model: TaskNetwork | Predictor, images: Float32Array, n: number): Float64Array {
   if (model instanceof Predictor) return model.predict(images, n);
   const p = new Predictor(model);
   try {

@@ -24,8 +24,14 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
  * (macro F1 is the mean of per-class F1, not the F1 of the macro precision and recall).
  */
 export function classificationMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number): ClassificationMetrics {
-  const m = confusionMatrix(yTrue, yPred, numClasses);
+  return metricsFromConfusion(confusionMatrix(yTrue, yPred, numClasses));
+}
+
+/** The metrics above from a confusion matrix m[true][predicted] (what an accumulator over batches holds). */
+export function metricsFromConfusion(m: number[][]): ClassificationMetrics {
+  const numClasses = m.length;
   let correct = 0;
+  let n = 0;
   let p = 0;
   let r = 0;
   let f = 0;
@@ -38,13 +44,13 @@ export function classificationMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike
       predicted += m[k][c];
       actual += m[c][k];
     }
+    n += actual;
     const pc = predicted ? tp / predicted : 0;
     const rc = actual ? tp / actual : 0;
     p += pc;
     r += rc;
     f += pc + rc ? (2 * pc * rc) / (pc + rc) : 0;
   }
-  const n = yTrue.length;
   return { accuracy: n ? correct / n : 0, precision: p / numClasses, recall: r / numClasses, f1: f / numClasses };
 }
 

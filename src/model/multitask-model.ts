@@ -1,5 +1,5 @@
 // A multi-task network: one shared extractor (θsh, the parameters masks cover) and one dense linear
-// head per task (θ_t). STL is the same network with one extractor copy per task ("towers").
+// head per task (θ_t), as wide as the task kind's output (classes, 1 logit, D targets). STL is the same network with one extractor copy per task ("towers").
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskAdapter } from './adapters.js';
 import type { Extractor, ForwardHooks } from './extractor.js';
@@ -24,20 +24,21 @@ export class MultiTaskModel {
 
   constructor(
     readonly extractor: Extractor,
-    readonly numClasses: number[],
+    /** Head width of each task (TaskKind.outputs). */
+    readonly outputs: number[],
     seed: number,
     readonly separateTowers = false,
     readonly adapter: TaskAdapter | null = null,
   ) {
     this.specs = paramSpecs(extractor.layers);
     const rng = Rng.derive(seed, 'init');
-    const towerCount = separateTowers ? numClasses.length : 1;
+    const towerCount = separateTowers ? outputs.length : 1;
     this.towers = [];
     for (let k = 0; k < towerCount; k++) {
       const values = initParams(this.specs, rng);
       this.towers.push(values.map((v, i) => tf.variable(tf.tensor(v, this.specs[i].shape), true, `tower${k}/${this.specs[i].name}`)));
     }
-    this.heads = numClasses.map((c, t) => {
+    this.heads = outputs.map((c, t) => {
       const h = initHead(extractor.featureDim, c, rng);
       return {
         kernel: tf.variable(tf.tensor2d(h.kernel, [extractor.featureDim, c]), true, `head${t}/kernel`),
@@ -47,7 +48,7 @@ export class MultiTaskModel {
     // A separate stream, so that adding an adapter leaves the extractor's and heads' initial weights unchanged.
     const adapterRng = Rng.derive(seed, 'adapters');
     this.adapterSpecs = adapter ? adapter.specs(extractor) : [];
-    this.adapters = numClasses.map((_, t) =>
+    this.adapters = outputs.map((_, t) =>
       initParams(this.adapterSpecs, adapterRng).map((v, i) =>
         tf.variable(tf.tensor(v, this.adapterSpecs[i].shape), true, `adapter${t}/${this.adapterSpecs[i].name}`),
       ),
@@ -68,7 +69,7 @@ export class MultiTaskModel {
     return this.specs.reduce((a, s) => a + s.size, 0);
   }
 
-  /** Logits of task t for x, with the given effective extractor parameters. */
+  /** Head outputs of task t for x (logits, or standardised targets), with the given effective extractor parameters. */
   logits(t: number, x: tf.Tensor4D, params: tf.Tensor[]): tf.Tensor2D {
     return this.logitsWith(x, params, this.heads[t].kernel, this.heads[t].bias, this.adapters[t]);
   }

@@ -1,22 +1,20 @@
 // Diagonal Fisher information of the shared extractor's parameters for one task (Eqs. 9–10).
 //
-// F̂_p = 1/N Σ_i Σ_c w_ic (∂ log p(c | x_i) / ∂θ_p)², with
-//   'predicted' (Eq. 10, the paper's default): w_ic = 1 for c = argmax_c p(c | x_i);
-//   'true':   w_ic = 1 for the example's true label;
-//   'exact'   (Eq. 9, EFS): w_ic = p(c | x_i), one backward pass per class.
+// F̂_p = 1/N Σ_i Σ_j w_ij (∂ log p(target_j | x_i) / ∂θ_p)², where the task kind (src/tasks) says what the
+// targets and weights are for each label mode: for a categorical task
+//   'predicted' (Eq. 10, the paper's default): one target, the model's prediction argmax_c p(c | x_i);
+//   'true':   one target, the example's label;
+//   'exact'   (Eq. 9, EFS): every class c, weighted by p(c | x_i), one backward pass per class;
+// binary tasks do the same over {0, 1}, regression over a unit-variance Gaussian (src/tasks/regression.ts).
 //
-// Per-example squared gradients are computed in batched form, never with N backward passes.
-// Let a_i be a layer's input and δ_i = ∂ log p(c|x_i) / ∂z_i its pre-activation's gradient for example i
-// (examples are independent, so one backward pass of Σ_i log p(c|x_i) gives every δ_i). Then
-//   dense:  ∂/∂W = a_i δ_iᵀ, so Σ_i w_i (∂/∂W)² = (A∘A)ᵀ diag(w) (Δ∘Δ);  bias: Σ_i w_i δ_i²
-//   conv:   ∂/∂W = U_iᵀ Δ_i with U_i the unfolded patches (positions × k·k·cin) of example i;
-//           one batched matmul gives every U_iᵀ Δ_i, squared and summed over i;  bias: Σ_i w_i (Σ_pos δ_i)².
 import * as tf from '@tensorflow/tfjs-core';
 import { denseFisher, hasDenseFisherKernel } from '../engine/dense-fisher.js';
 import type { Extractor } from '../model/extractor.js';
 import type { ConvLayer } from '../model/layers.js';
+import { taskKind } from '../tasks/registry.js';
+import type { FisherLabel, FisherLikelihood, TaskSpec } from '../tasks/types.js';
 
-export type FisherLabel = 'predicted' | 'true' | 'exact';
+export type { FisherLabel } from '../tasks/types.js';
 
 export interface FisherHead {
   kernel: tf.Tensor;
@@ -36,35 +34,34 @@ export function unfoldPatches(a: tf.Tensor4D, layer: ConvLayer): tf.Tensor3D {
 }
 
 /**
- * Inputs and pre-activation gradients of every parametric layer for objective Σ_i log p(c_i | x_i),
- * where the per-example target c_i is given as a one-hot (or weight) matrix `target` [N, C].
+ * Inputs and pre-activation gradients of every parametric layer for objective Σ_i log p(target_i | x_i)
+ * (one term of the task's likelihood), and the head outputs (for the term's weights).
  */
 function layerDeltas(
   extractor: Extractor,
   params: tf.Tensor[],
   head: FisherHead,
   x: tf.Tensor4D,
-  target: (logProbs: tf.Tensor2D) => tf.Tensor2D,
-): { inputs: tf.Tensor[]; deltas: tf.Tensor[]; logProbs: tf.Tensor2D } {
+  objective: (out: tf.Tensor2D) => tf.Scalar,
+): { inputs: tf.Tensor[]; deltas: tf.Tensor[]; out: tf.Tensor2D } {
   const n = x.shape[0];
   const taps = extractor.preActivationShapes(n).map((s) => tf.zeros(s));
   const inputs: tf.Tensor[] = [];
-  let logProbs: tf.Tensor2D | undefined;
-  const objective = (...t: tf.Tensor[]) => {
+  let out: tf.Tensor2D | undefined;
+  const f = (...t: tf.Tensor[]) => {
     const feats = extractor.forward(x, params, {
       input: (l, a) => {
         inputs[l] = tf.keep(tf.clone(a)); // a clone: the first layer's input may be the caller's x
       },
       preActivation: (l, z) => tf.add(z, t[l]),
     });
-    const lp = tf.logSoftmax(tf.add(tf.matMul(feats, head.kernel as tf.Tensor2D), head.bias) as tf.Tensor2D);
-    logProbs = tf.keep(lp);
-    // The target depends on lp only through argmax/one-hot, whose gradients are zero: it acts as a constant.
-    return tf.sum(tf.mul(lp, target(lp)));
+    const o = tf.add(tf.matMul(feats, head.kernel as tf.Tensor2D), head.bias) as tf.Tensor2D;
+    out = tf.keep(o);
+    return objective(o);
   };
-  const deltas = tf.grads(objective)(taps);
+  const deltas = tf.grads(f)(taps);
   taps.forEach((t) => t.dispose());
-  return { inputs, deltas, logProbs: logProbs! };
+  return { inputs, deltas, out: out! };
 }
 
 /** Adds Σ_i w_i (per-example gradient)² of each layer's kernel and bias into acc. */
@@ -107,45 +104,57 @@ function accumulateSquares(
   });
 }
 
+/** Whether the native one-call kernel computes this task's Fisher: a dense extractor and a categorical likelihood. */
+function denseKernelApplies(extractor: Extractor, spec: TaskSpec): boolean {
+  return extractor.arch === 'mlp' && (spec.kind === 'multiclass' || spec.kind === 'binary') && hasDenseFisherKernel();
+}
+
 /**
- * Diagonal Fisher of the extractor parameters `params` for one task, from the examples x (labels y,
- * used by 'true'). Returns one tensor per parameter tensor, shaped like it.
+ * Diagonal Fisher of the extractor parameters `params` for one task, from the examples x with labels y
+ * ([N, label width], as encoded by the task kind; used by 'true'). Returns one tensor per parameter
+ * tensor, shaped like it. Examples should be labelled ones: a missing label contributes nothing to 'true'.
  */
 export function fisherDiagonal(
   extractor: Extractor,
   params: tf.Tensor[],
   head: FisherHead,
   x: tf.Tensor4D,
-  y: tf.Tensor1D,
+  y: tf.Tensor2D,
+  spec: TaskSpec,
   label: FisherLabel,
 ): tf.Tensor[] {
   const n = x.shape[0];
-  if (extractor.arch === 'mlp' && hasDenseFisherKernel()) {
+  if (denseKernelApplies(extractor, spec)) {
     // The same quantity in one native call (no tape, no per-op overhead); see ../engine/dense-fisher.ts.
-    return denseFisher(tf.reshape(x, [n, -1]) as tf.Tensor2D, y, params, head.kernel, head.bias, label);
+    // A binary task's σ(z) is softmax([0, z])₁, so it runs as two classes with a zero first logit.
+    const binary = spec.kind === 'binary';
+    return tf.tidy(() => {
+      const kernel = binary ? tf.concat([tf.zerosLike(head.kernel), head.kernel], 1) : head.kernel;
+      const bias = binary ? tf.concat([tf.zerosLike(head.bias), head.bias]) : head.bias;
+      return denseFisher(tf.reshape(x, [n, -1]) as tf.Tensor2D, tf.reshape(y, [n]) as tf.Tensor1D, params, kernel, bias, label);
+    });
   }
-  const numClasses = head.bias.shape[0];
+  return fisherFromLikelihood(extractor, params, head, x, y, taskKind(spec).fisher(spec, label));
+}
+
+/** The generic path of fisherDiagonal: one batched backward pass per term of the likelihood. */
+export function fisherFromLikelihood(
+  extractor: Extractor,
+  params: tf.Tensor[],
+  head: FisherHead,
+  x: tf.Tensor4D,
+  y: tf.Tensor2D,
+  likelihood: FisherLikelihood,
+): tf.Tensor[] {
+  const n = x.shape[0];
   const acc = params.map((p) => tf.zeros(p.shape));
-  const run = (target: (lp: tf.Tensor2D) => tf.Tensor2D, weights: (lp: tf.Tensor2D) => tf.Tensor1D | null) => {
-    const { inputs, deltas, logProbs } = layerDeltas(extractor, params, head, x, target);
-    const w = weights(logProbs);
+  for (let term = 0; term < likelihood.terms; term++) {
+    const { inputs, deltas, out } = layerDeltas(extractor, params, head, x, (o) => likelihood.objective(o, y, term));
+    // tidy keeps the returned weights (null when every example counts once) and frees what made them.
+    const w = tf.tidy(() => likelihood.weight(out, term) as tf.Tensor1D) as tf.Tensor1D | null;
     accumulateSquares(extractor, inputs, deltas, w, acc);
-    [...inputs, ...deltas, logProbs].forEach((t) => t.dispose());
+    [...inputs, ...deltas, out].forEach((t) => t.dispose());
     w?.dispose();
-  };
-  if (label === 'predicted') {
-    run((lp) => tf.oneHot(tf.argMax(lp, 1), numClasses) as tf.Tensor2D, () => null);
-  } else if (label === 'true') {
-    run(() => tf.oneHot(tf.cast(y, 'int32'), numClasses) as tf.Tensor2D, () => null);
-  } else {
-    for (let c = 0; c < numClasses; c++) {
-      const onehot = tf.tidy(() => tf.oneHot(tf.fill([n], c, 'int32') as tf.Tensor1D, numClasses) as tf.Tensor2D);
-      run(
-        () => onehot,
-        (lp) => tf.tidy(() => tf.exp(tf.reshape(tf.slice(lp, [0, c], [n, 1]), [n])) as tf.Tensor1D),
-      );
-      onehot.dispose();
-    }
   }
   return acc.map((a) => {
     const mean = tf.div(a, n);

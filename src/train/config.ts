@@ -4,14 +4,17 @@ import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/setup.js';
 import { FsmtlError } from '../util/errors.js';
 import { applyFsPreset, FS_PRESET_NAMES } from './fs-presets.js';
+import { BENCHMARK_NAMES as DATA_BENCHMARK_NAMES } from '../data/index.js';
+import { METHODS, methodNames, methodTraits } from '../methods/registry.js';
+import { weightingNames } from '../methods/weighting/registry.js';
 
-export const METHOD_NAMES = ['fs', 'efs', 'mtl', 'stl', 'rs', 'tr', 'mr', 'se'] as const;
-export const BENCHMARK_NAMES = ['hetero3', 'multimnist'] as const;
-/** Gradient weighting strategies (src/methods/weighting); kept equal to weightingNames() by a test. */
-export const WEIGHTING_NAMES = ['ew', 'mgda', 'mgda-ub', 'pcgrad', 'cagrad', 'rlw', 'rgw', 'nash', 'uw', 'dwa', 'gradnorm'] as const;
+/** Names derived from the registries (src/methods, src/methods/weighting, src/data), in their order. */
+export const METHOD_NAMES = methodNames() as [string, ...string[]];
+export const BENCHMARK_NAMES = DATA_BENCHMARK_NAMES as unknown as [string, ...string[]];
+export const WEIGHTING_NAMES = weightingNames() as [string, ...string[]];
 
 /** Sharing methods whose tasks own a mask over the shared parameters. */
-export const MASKED_METHODS: readonly string[] = ['fs', 'efs', 'rs', 'tr', 'mr'];
+export const MASKED_METHODS: readonly string[] = METHODS.filter((m) => m.traits.masked).map((m) => m.name);
 
 const positiveInt = z.number().int().positive();
 
@@ -88,6 +91,11 @@ const trainConfigObject = z
     seed: z.number().int().min(0).default(0),
     /** hetero3: training examples per task (class-stratified subset). */
     trainPerTask: positiveInt.default(8000),
+    /**
+     * Fraction of each task's training examples held out (seeded, the same for every method and seed) to
+     * choose on: the report picks keep ratios by validation metrics. 0: none (the paper's protocol).
+     */
+    validation: z.number().min(0).max(0.5, 'validation must be a fraction in [0, 0.5]').default(0.1),
     /** Test examples per task (hetero3) or in total (multimnist). */
     testPerTask: positiveInt.default(2000),
     /** multimnist: number of training images. */
@@ -101,14 +109,15 @@ const trainConfigObject = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.method === 'stl' && c.weighting !== 'ew') {
-      ctx.addIssue({ code: 'custom', path: ['weighting'], message: `stl shares no parameters, so there is nothing for '${c.weighting}' to weight` });
+    const traits = methodTraits(c.method);
+    if (traits.separateTowers && c.weighting !== 'ew') {
+      ctx.addIssue({ code: 'custom', path: ['weighting'], message: `${c.method} shares no parameters, so there is nothing for '${c.weighting}' to weight` });
     }
     if (c.preset !== undefined && !['fs', 'efs'].includes(c.method)) {
       ctx.addIssue({ code: 'custom', path: ['preset'], message: `preset '${c.preset}' configures fs and efs; method '${c.method}' has no use for it` });
     }
     // A sparse method whose masks never arrive would silently train as MTL.
-    if (['fs', 'efs', 'rs'].includes(c.method) && c.epochs <= c.fs.warmupEpochs) {
+    if (traits.fsOptions && c.epochs <= c.fs.warmupEpochs) {
       ctx.addIssue({
         code: 'custom',
         path: ['epochs'],

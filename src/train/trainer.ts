@@ -11,10 +11,12 @@ import { createWeighting } from '../methods/weighting/registry.js';
 import { adam } from '../optim/adam.js';
 import { maskUpdates } from '../optim/freeze.js';
 import { chain, stateTensors } from '../optim/transform.js';
-import { fisherDiagonal, type FisherLabel } from '../sparse/fisher.js';
+import { fisherDiagonal } from '../sparse/fisher.js';
 import { maskStats, type MaskStats } from '../sparse/mask-stats.js';
 import type { TaskMask } from '../sparse/masks.js';
-import { averageMetrics, classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
+import { withValidation } from '../data/validation.js';
+import { taskKind } from '../tasks/registry.js';
+import type { FisherLabel, TaskKindName, TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { epochBatches } from './batches.js';
@@ -38,13 +40,36 @@ export interface ProgressEvent {
   phase: 'train' | 'fisher' | 'eval';
 }
 
+/** One task's results: its kind and its metrics (by name; src/tasks says each one's direction). */
+export interface TaskResult {
+  task: string;
+  kind: TaskKindName;
+  /** The task's spec as trained (with what prepare() fitted, e.g. regression's standardisation). */
+  spec: TaskSpec;
+  /** Metrics on the test split. */
+  metrics: Record<string, number>;
+  /** The same metrics on the validation split (null when the run had none). */
+  validation: Record<string, number> | null;
+}
+
 export interface TrainResult {
   fsmtlVersion: string;
   config: TrainConfig;
   engine: EngineInfo;
-  benchmark: { name: string; kind: string; tasks: string[]; trainSizes: number[]; testSizes: number[]; provenance: string[] };
-  perTask: (ClassificationMetrics & { task: string })[];
-  average: ClassificationMetrics;
+  benchmark: {
+    name: string;
+    kind: string;
+    tasks: string[];
+    trainSizes: number[];
+    valSizes: number[];
+    testSizes: number[];
+    provenance: string[];
+    /** Content hash of user data (absent for built-in benchmarks, whose data is fixed by name and options). */
+    dataHash?: string;
+  };
+  perTask: TaskResult[];
+  /** Each test metric that every task has, averaged over the tasks (e.g. F1 when all tasks classify). */
+  average: Record<string, number>;
   /** The gradient weighting used, its mean per-task weights over the run and its solver failures (fallbacks). */
   weighting: { name: string; meanWeights: number[] | null; solverFailures: number };
   /** Statistics of the final masks (null for dense methods). */
@@ -79,25 +104,63 @@ export interface TrainOptions {
   onEpochEnd?: (info: EpochEndInfo) => void;
 }
 
-export const FSMTL_VERSION = '0.1.0';
+export const FSMTL_VERSION = '0.2.0';
 
 interface TaskTensors {
   x: tf.Tensor4D;
-  y: tf.Tensor1D;
+  /** Labels as the task kind encodes them, [n, label width]; NaN where missing. */
+  y: tf.Tensor2D;
 }
 
-function toTensors(b: Benchmark, split: 'train' | 'test'): TaskTensors[] {
+function toTensors(b: Benchmark, split: 'train' | 'val' | 'test'): TaskTensors[] {
   const [h, w, c] = b.inputShape;
   const cache = new Map<Float32Array, tf.Tensor4D>();
   return b.tasks.map((t) => {
-    const s = t[split];
+    const s = t[split]!;
     let x = cache.get(s.x);
     if (!x) {
       x = tf.tensor4d(s.x, [s.n, h, w, c]);
       cache.set(s.x, x);
     }
-    return { x, y: tf.tensor1d(s.y, 'int32') };
+    const kind = taskKind(t.spec);
+    return { x, y: tf.tensor2d(kind.encodeLabels(s.y, t.spec), [s.n, kind.labelWidth(t.spec)]) };
   });
+}
+
+/** Indices of the examples with at least one label (the Fisher samples from these). */
+function labelledIndices(y: Float32Array, n: number, width: number): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < width; d++) {
+      if (!Number.isNaN(y[i * width + d])) {
+        out.push(i);
+        break;
+      }
+    }
+  }
+  return Int32Array.from(out);
+}
+
+/** Checks every split's labels against its task's kind (rows are those of the benchmark as given). */
+function checkTasks(bench: Benchmark): Benchmark {
+  for (const t of bench.tasks) {
+    const kind = taskKind(t.spec);
+    const width = kind.labelWidth(t.spec);
+    for (const split of ['train', 'val', 'test'] as const) {
+      const s = t[split];
+      if (!s) continue;
+      if (s.y.length !== s.n * width) {
+        throw new FsmtlError(`task '${t.name}' (${split}): ${s.y.length} label values for ${s.n} examples of ${width} each`);
+      }
+      kind.checkLabels(s.y, s.n, t.spec, `task '${t.name}' (${split})`);
+    }
+  }
+  return bench;
+}
+
+/** Each task's spec completed from its training labels (e.g. regression's standardisation). */
+function fitTasks(bench: Benchmark): Benchmark {
+  return { ...bench, tasks: bench.tasks.map((t) => ({ ...t, spec: taskKind(t.spec).prepare(t.spec, t.train.y, t.train.n) })) };
 }
 
 function maskTensors(masks: TaskMask[] | null, specs: { shape: number[] }[]): tf.Tensor[][] | null {
@@ -118,6 +181,8 @@ function unionTensors(masks: TaskMask[], specs: { shape: number[] }[]): tf.Tenso
 export interface TrainedModel {
   result: TrainResult;
   model: MultiTaskModel;
+  /** Each task's spec as trained (completed from the training labels, e.g. regression's standardisation). */
+  tasks: TaskSpec[];
   /** Each task's final mask over the shared parameters (null for dense methods). */
   masks: TaskMask[] | null;
 }
@@ -130,7 +195,7 @@ export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOp
 }
 
 /** As train(), but hands back the trained model and masks (for checkpoints, export, prediction). */
-export async function trainModel(config: TrainConfig, bench: Benchmark, opts: TrainOptions = {}): Promise<TrainedModel> {
+export async function trainModel(config: TrainConfig, input: Benchmark, opts: TrainOptions = {}): Promise<TrainedModel> {
   const engine = await initEngine({ backend: config.backend });
   const t0 = performance.now();
   let peakRss = process.memoryUsage().rss;
@@ -140,15 +205,23 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
     peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
   };
 
+  const bench = fitTasks(withValidation(checkTasks(input), config.validation, (t) => taskKind(t.spec).labelWidth(t.spec)));
+  const specs0 = bench.tasks.map((t) => t.spec);
+  const kinds = specs0.map((s) => taskKind(s));
   const method = createMethod(config);
   const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
   const T = bench.tasks.length;
-  const model = new MultiTaskModel(extractor, bench.tasks.map((t) => t.numClasses), config.seed, method.separateTowers, method.adapter ?? null);
+  const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, method.adapter ?? null);
   const specs = model.specs;
   const trainData = toTensors(bench, 'train');
   const sizes = bench.tasks.map((t) => t.train.n);
+  const missing = bench.tasks.map((t) => t.train.y.some(Number.isNaN));
+  const labelled = bench.tasks.map((t, i) => labelledIndices(t.train.y, t.train.n, kinds[i].labelWidth(t.spec)));
   const fisherLabel: FisherLabel = config.method === 'efs' ? 'exact' : config.fs.label;
   const placementForward = config.fs.placement === 'forward';
+  // Homogeneous inputs and one dense extractor: every task's batch is the same images, so one forward
+  // pass serves them all when nothing task-specific happens inside the extractor (see sharedStep).
+  const sharedInputs = bench.kind === 'homogeneous' && !method.separateTowers && !method.adapter;
 
   let masks: TaskMask[] | null = null;
   let masksT: tf.Tensor[][] | null = null;
@@ -196,13 +269,15 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
 
   const estimateFisher = (t: number): Float32Array[] => {
     const f0 = performance.now();
-    const n = Math.min(config.fs.samples, sizes[t]);
-    const perm = fisherRng.permutation(sizes[t]).slice(0, n);
+    const pool = labelled[t];
+    const n = Math.min(config.fs.samples, pool.length);
+    if (n === 0) throw new FsmtlError(`task '${bench.tasks[t].name}' has no labelled training example to estimate its Fisher information from`);
+    const perm = fisherRng.permutation(pool.length).slice(0, n).map((i) => pool[i]);
     const scores = tf.tidy(() => {
       const idx = tf.tensor1d(perm, 'int32');
       const x = tf.gather(trainData[t].x, idx) as tf.Tensor4D;
-      const y = tf.gather(trainData[t].y, idx) as tf.Tensor1D;
-      return fisherDiagonal(extractor, taskParams(t, config.fs.fisherNetwork === 'masked'), model.heads[t], x, y, fisherLabel);
+      const y = tf.gather(trainData[t].y, idx) as tf.Tensor2D;
+      return fisherDiagonal(extractor, taskParams(t, config.fs.fisherNetwork === 'masked'), model.heads[t], x, y, bench.tasks[t].spec, fisherLabel);
     });
     const out = scores.map((s) => s.dataSync() as Float32Array);
     scores.forEach((s) => s.dispose());
@@ -238,7 +313,8 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
       const lossSum = new Array<number>(T).fill(0);
       const s0 = performance.now();
       for (let s = 0; s < batches.length; s++) {
-        const lossT = trainStep(batches[s], epoch);
+        // One pass for all tasks when only their mean gradient is needed (dense MTL with EW, warm-up epochs).
+        const lossT = sharedInputs && !weighting && !masksT ? sharedStep(batches[s][0]) : trainStep(batches[s], epoch);
         const losses = lossT.dataSync();
         lossT.dispose();
         for (let t = 0; t < T; t++) {
@@ -276,12 +352,16 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
     // Evaluation: each task with the network it was trained to use (S_t ⊙ θsh when the mask is in the forward pass).
     const v0 = performance.now();
     opts.onProgress?.({ epoch: config.epochs - 1, epochs: config.epochs, step: 0, steps: 0, loss: NaN, phase: 'eval' });
-    const testData = toTensors(bench, 'test');
-    const perTask = bench.tasks.map((task, t) => {
-      const pred = predict(t, testData[t].x);
-      return { task: task.name, ...classificationMetrics(task.test.y, pred, task.numClasses) };
-    });
-    disposeTaskTensors(testData);
+    const hasVal = bench.tasks.every((t) => t.val);
+    const perTask = bench.tasks.map(
+      (task, t): TaskResult => ({
+        task: task.name,
+        kind: task.spec.kind,
+        spec: task.spec,
+        metrics: evaluate(t, task.test),
+        validation: hasVal ? evaluate(t, task.val!) : null,
+      }),
+    );
     sample();
     const evalMs = performance.now() - v0;
 
@@ -294,11 +374,13 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
         kind: bench.kind,
         tasks: bench.tasks.map((t) => t.name),
         trainSizes: sizes,
+        valSizes: bench.tasks.map((t) => t.val?.n ?? 0),
         testSizes: bench.tasks.map((t) => t.test.n),
         provenance: bench.provenance,
+        ...(bench.dataHash ? { dataHash: bench.dataHash } : {}),
       },
       perTask,
-      average: averageMetrics(perTask),
+      average: averageOverTasks(perTask.map((p) => p.metrics)),
       weighting: {
         name: weighting ? config.weighting : 'ew',
         meanWeights: weightedSteps ? weightSums.map((w) => w / weightedSteps) : null,
@@ -319,7 +401,7 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
       memory: { tensorsAfterFirstEpoch, tensorsAfterLastEpoch, peakRssBytes: peakRss, peakTensorBytes },
     };
     trained = true;
-    return { result, model, masks };
+    return { result, model, masks, tasks: specs0.map((_, t) => bench.tasks[t].spec) };
   } finally {
     masksT?.flat().forEach((m) => m.dispose());
     unionT?.forEach((m) => m.dispose());
@@ -328,9 +410,55 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
     if (!trained) model.dispose();
   }
 
-  /** One multi-task step; returns the tasks' losses as a [T] tensor. */
+  /** Task t's mean loss on a batch, from its head outputs. */
+  function taskLoss(t: number, out: tf.Tensor, y: tf.Tensor): tf.Scalar {
+    return kinds[t].loss(out as tf.Tensor2D, y as tf.Tensor2D, bench.tasks[t].spec, missing[t]);
+  }
+
+  /** Applies the optimiser to gradients in allVariables() order; returns the new optimiser state. */
+  function applyGradients(grads: tf.Tensor[]): unknown[] {
+    const { updates, state } = optimizer.update(grads, optState, variables);
+    variables.forEach((v, i) => v.assign(tf.add(v, updates[i])));
+    return state;
+  }
+
+  function commit(run: () => { losses: tf.Tensor1D; state: unknown[] }): tf.Tensor1D {
+    const result = tf.tidy(run as unknown as () => tf.TensorContainer) as unknown as { losses: tf.Tensor1D; state: unknown[] };
+    stateTensors(optState).forEach((t) => t.dispose());
+    optState = result.state;
+    return result.losses;
+  }
+
+  /**
+   * One step on one shared batch, one forward and one backward pass for all tasks: the gradient of
+   * Σ_t L_t gives each head its own loss's gradient and the extractor T times the tasks' mean (EW).
+   */
+  function sharedStep(batch: Int32Array): tf.Tensor1D {
+    return commit(() => {
+      const idx = tf.tensor1d(batch, 'int32');
+      const x = tf.gather(trainData[0].x, idx) as tf.Tensor4D;
+      const ys = trainData.map((d) => tf.gather(d.y, idx));
+      const tower = model.tower(0);
+      const n = tower.length;
+      const losses: tf.Scalar[] = [];
+      const { grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
+        const feats = model.features(x, w.slice(0, n));
+        for (let t = 0; t < T; t++) {
+          const out = tf.add(tf.matMul(feats, w[n + 2 * t] as tf.Tensor2D), w[n + 2 * t + 1]);
+          losses.push(tf.keep(taskLoss(t, out, ys[t])));
+        }
+        return tf.addN(losses) as tf.Scalar;
+      })([...tower, ...model.heads.flatMap((h) => [h.kernel, h.bias])]);
+      const shared = grads.slice(0, n).map((g) => tf.div(g, T));
+      const stacked = tf.stack(losses) as tf.Tensor1D;
+      losses.forEach((l) => l.dispose()); // kept out of valueAndGrads' scope, so no tidy will dispose them
+      return { losses: stacked, state: applyGradients([...shared, ...grads.slice(n)]) };
+    });
+  }
+
+  /** One multi-task step, task by task; returns the tasks' losses as a [T] tensor. */
   function trainStep(batch: Int32Array[], epoch: number): tf.Tensor1D {
-    const result = tf.tidy(() => {
+    return commit(() => {
       const towerGrads: tf.Tensor[][] = model.towers.map(() => []); // per tower: the tasks' gradients, task-major
       const headGrads: tf.Tensor[] = [];
       const adapterGrads: tf.Tensor[] = []; // task-major, like model.adapters.flat()
@@ -339,7 +467,7 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
       for (let t = 0; t < T; t++) {
         const idx = tf.tensor1d(batch[t], 'int32');
         const x = tf.gather(trainData[t].x, idx) as tf.Tensor4D;
-        const y = tf.oneHot(tf.gather(trainData[t].y, idx) as tf.Tensor1D, bench.tasks[t].numClasses);
+        const y = tf.gather(trainData[t].y, idx);
         const mask = masksT ? masksT[t] : null;
         const head = model.heads[t];
         // Eq. 3: the task computes with S_t ⊙ θsh. Differentiating with respect to these effective weights
@@ -347,7 +475,7 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
         const effective = taskParams(t, placementForward);
         const n = effective.length;
         const headLoss = (feats: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) =>
-          tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(feats as tf.Tensor2D, kernel as tf.Tensor2D), bias)) as tf.Scalar;
+          taskLoss(t, tf.add(tf.matMul(feats as tf.Tensor2D, kernel as tf.Tensor2D), bias), y);
         let features: tf.Tensor | null = null;
         const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
           const feats = model.features(x, w.slice(0, n), w.slice(n + 2));
@@ -402,29 +530,36 @@ export async function trainModel(config: TrainConfig, bench: Benchmark, opts: Tr
           if (scale !== 1) adapterGrads[i] = tf.mul(g, scale);
         });
       }
-      const { updates, state } = optimizer.update([...shared, ...headGrads, ...adapterGrads], optState, variables);
-      variables.forEach((v, i) => v.assign(tf.add(v, updates[i])));
-      return { losses: tf.stack(losses) as tf.Tensor1D, state } as unknown as tf.TensorContainer;
-    }) as unknown as { losses: tf.Tensor1D; state: unknown[] };
-    stateTensors(optState).forEach((t) => t.dispose());
-    optState = result.state;
-    return result.losses;
+      return { losses: tf.stack(losses) as tf.Tensor1D, state: applyGradients([...shared, ...headGrads, ...adapterGrads]) };
+    });
   }
 
-  function predict(t: number, x: tf.Tensor4D): Int32Array {
-    const out = new Int32Array(x.shape[0]);
+  /** Task t's metrics on a split, accumulated over chunks of its examples. */
+  function evaluate(t: number, split: { x: Float32Array; y: Float32Array; n: number }): Record<string, number> {
+    const [h, w, c] = bench.inputShape;
+    const spec = bench.tasks[t].spec;
+    const acc = kinds[t].accumulator(spec);
+    const width = kinds[t].labelWidth(spec);
     const chunk = 1000;
-    for (let s = 0; s < x.shape[0]; s += chunk) {
-      const n = Math.min(chunk, x.shape[0] - s);
-      const p = tf.tidy(() => {
-        const xb = tf.slice(x, [s, 0, 0, 0], [n, -1, -1, -1]);
-        return tf.argMax(model.logits(t, xb, taskParams(t, placementForward)), 1);
+    const row = h * w * c;
+    for (let s = 0; s < split.n; s += chunk) {
+      const n = Math.min(chunk, split.n - s);
+      const out = tf.tidy(() => {
+        const xb = tf.tensor4d(split.x.subarray(s * row, (s + n) * row), [n, h, w, c]);
+        return model.logits(t, xb, taskParams(t, placementForward));
       });
-      out.set(p.dataSync() as Int32Array, s);
-      p.dispose();
+      acc.add(out.dataSync() as Float32Array, split.y.subarray(s * width, (s + n) * width), n);
+      out.dispose();
     }
-    return out;
+    return acc.result();
   }
+}
+
+/** Each metric that every task reports, averaged over the tasks. */
+export function averageOverTasks(perTask: Record<string, number>[]): Record<string, number> {
+  if (!perTask.length) return {};
+  const names = Object.keys(perTask[0]).filter((m) => perTask.every((p) => m in p));
+  return Object.fromEntries(names.map((m) => [m, perTask.reduce((a, p) => a + p[m], 0) / perTask.length]));
 }
 
 function disposeTaskTensors(data: TaskTensors[]): void {

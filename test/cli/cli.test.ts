@@ -38,7 +38,7 @@ test('--help works for every command', () => {
 });
 
 test('unknown method or benchmark', () => {
-  assertOneLineError(fsmtl('train', '--method', 'nope'), /argument 'nope' is invalid.*fs, efs, mtl, stl, rs/);
+  assertOneLineError(fsmtl('train', '--method', 'nope'), /argument 'nope' is invalid.*stl, mtl, se, tr, mr, rs, fs, efs/);
   assertOneLineError(fsmtl('train', '--benchmark', 'cifar'), /'cifar' is invalid/);
   assertOneLineError(fsmtl('demo', '--methods', 'fs,bogus'), /unknown method 'bogus'/);
 });

@@ -17,7 +17,7 @@ test('shape of the benchmark', () => {
   assert.deepEqual(a.inputShape, [28, 28, 1]);
   assert.deepEqual(a.tasks.map((t) => t.name), ['digits', 'kuzushiji', 'fashion']);
   for (const t of a.tasks) {
-    assert.equal(t.numClasses, 10);
+    assert.deepEqual(t.spec, { kind: 'multiclass', classes: 10 });
     assert.equal(t.train.n, 8000);
     assert.equal(t.train.x.length, 8000 * 784);
     assert.equal(t.train.y.length, 8000);

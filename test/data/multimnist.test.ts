@@ -63,7 +63,7 @@ test('labels are those of the source digits; images are their composition', () =
   }
   // Test examples come from the MNIST test split.
   const tp = composeMultiMnist(mnist.test, 2000, Rng.derive(0, 'multimnist/test'));
-  assert.deepEqual(a.tasks[0].test.y, tp.left);
+  assert.deepEqual(a.tasks[0].test.y, Float32Array.from(tp.left));
   for (const i of [0, 1999]) assert.equal(a.tasks[1].test.y[i], mnist.test.labels[tp.rightIndex[i]]);
 });
 

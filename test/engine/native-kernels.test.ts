@@ -442,7 +442,7 @@ describe('native FsmtlDenseFisher (the MLP Fisher in one call)', { skip }, () =>
         const compute = () => {
           const ts = values.map((v, i) => (i % 2 === 0 ? tf.tensor2d(v, [widths[i / 2], widths[i / 2 + 1]]) : tf.tensor1d(v)));
           const head = { kernel: ts[ts.length - 2], bias: ts[ts.length - 1] };
-          return fisherDiagonal(ex, ts.slice(0, -2), head, tf.tensor4d(x, [n, dims[0], 1, 1]), tf.tensor1d(y, 'int32'), label);
+          return fisherDiagonal(ex, ts.slice(0, -2), head, tf.tensor4d(x, [n, dims[0], 1, 1]), tf.tensor2d(Float32Array.from(y), [n, 1]), { kind: 'multiclass', classes }, label);
         };
         const ref = await runOn('cpu', compute);
         await tf.setBackend('native');

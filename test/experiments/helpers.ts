@@ -19,9 +19,9 @@ export function fakeResult(input: TrainConfigInput, score: number, perTaskShift 
     fsmtlVersion: '0.1.0',
     config,
     engine: { backend: 'cpu', threads: 1, registeredKernels: [] },
-    benchmark: { name: config.benchmark, kind: 'test', tasks, trainSizes: [], testSizes: [], provenance: [] },
-    perTask: tasks.map((task, i) => ({ task, ...m(score + perTaskShift[i]), perClass: [] }) as never),
-    average: m(score) as never,
+    benchmark: { name: config.benchmark, kind: 'test', tasks, trainSizes: [], valSizes: [], testSizes: [], provenance: [] },
+    perTask: tasks.map((task, i) => ({ task, kind: 'multiclass', spec: { kind: 'multiclass', classes: 10 }, metrics: m(score + perTaskShift[i]), validation: m(score + perTaskShift[i]) })),
+    average: m(score),
     weighting: { name: config.weighting, meanWeights: null, solverFailures: 0 },
     masks:
       sparse || overlap !== undefined

@@ -45,7 +45,7 @@ test('report files: Markdown, CSV, and SVG/PNG figures that name their axes and 
   ]);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /^# Experiment exp\n/);
-  assert.match(md, /!\[hetero3: per-task test accuracy and F1 of each method\]\(figures\/hetero3-per-task\.svg\)/);
+  assert.match(md, /!\[hetero3: per-task test Accuracy, F1 \(macro\) of each method\]\(figures\/hetero3-per-task\.svg\)/);
 
   const perTask = readFileSync(join(out, 'figures/hetero3-per-task.svg'), 'utf8');
   assert.match(perTask, /^<svg/);
@@ -83,7 +83,7 @@ test('CLI: report prints the table; bad configs and folders end with one line na
   const dir = fakeStore();
   const r = fsmtl('report', dir, '--no-figures');
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /\| Method \| p \| Accuracy \| Precision \| Recall \| F1 \| Avg Rank \| FS − method \(F1\) \| Runs \|/);
+  assert.match(r.out, /\| Method \| p \| Accuracy ↑ \| Precision ↑ \| Recall ↑ \| F1 ↑ \| Δm % ↑ \| Avg Rank \| FS − method \(F1\) \| Runs \|/);
   assert.match(r.out, /Report: .*report\.md \(with report\.csv, per-task\.csv\)/);
 
   const help = fsmtl('experiment', '--help');

@@ -33,23 +33,29 @@ const reference = parseReference(
   'tables.json',
 );
 
-test('table layout: header, rows in config order at their best p, bold best values, Avg Rank, paired t-test marks', () => {
+/** Δm of a row whose two tasks score mean + 0.01 and mean − 0.01 against STL's (0.92, 0.90), as printed. */
+const dm = (mean: number) => {
+  const d = (100 * ((mean + 0.01 - 0.92) / 0.92 + (mean - 0.01 - 0.9) / 0.9)) / 2;
+  return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(2)}`;
+};
+
+test('table layout: header, rows in config order at their best p, bold best values, Δm, Avg Rank, paired t-test marks', () => {
   const md = renderMarkdown(buildReport(outcomes(), { title: 'T' }));
   const lines = md.split('\n');
-  const start = lines.indexOf('| Method | p | Accuracy | Precision | Recall | F1 | Avg Rank | FS − method (F1) | Runs |');
+  const start = lines.indexOf('| Method | p | Accuracy ↑ | Precision ↑ | Recall ↑ | F1 ↑ | Δm % ↑ | Avg Rank | FS − method (F1) | Runs |');
   assert.ok(start > 0, md);
   const x = (v: string) => Array(4).fill(v).join(' | ');
   // p-values: SciPy 1.17.1 scipy.stats.ttest_rel([.85,.87,.86], other) = 0.01307 (STL, MTL, CAGrad), 0.38974 (RS).
   assert.deepEqual(lines.slice(start + 1, start + 7), [
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| STL | - | ${x('**0.910 ± 0.010**')} | - | −0.050, p = 0.013 † | 3/3 |`,
-    `| MTL | 1.0 | ${x('0.810 ± 0.010')} | 2.5 | +0.050, p = 0.013 † | 3/3 |`,
-    `| CAGrad | 1.0 | ${x('0.810 ± 0.020')} | 2.5 | +0.050, p = 0.013 † | 3/3 |`,
-    `| FS | 0.9 | ${x('0.860 ± 0.010')} | **1** | (reference) | 3/3 |`,
-    `| RS | 0.9 | ${x('0.800 ± 0.100')} | 4 | +0.060, p = 0.390 | 3/3 |`,
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| STL | - | ${x('**0.910 ± 0.010**')} | 0 (reference) | - | −0.050, p = 0.013 † | 3/3 |`,
+    `| MTL | 1.0 | ${x('0.810 ± 0.010')} | ${dm(0.81)} | 2.5 | +0.050, p = 0.013 † | 3/3 |`,
+    `| CAGrad | 1.0 | ${x('0.810 ± 0.020')} | ${dm(0.81)} | 2.5 | +0.050, p = 0.013 † | 3/3 |`,
+    `| FS | 0.9 | ${x('0.860 ± 0.010')} | **${dm(0.86)}** | **1** | (reference) | 3/3 |`,
+    `| RS | 0.9 | ${x('0.800 ± 0.100')} | ${dm(0.8)} | 4 | +0.060, p = 0.390 | 3/3 |`,
   ]);
   assert.equal(lines[start + 7], '');
-  assert.match(md, /FS \(at keep ratio 0\.9\) has Avg Rank 1, position 1 of 4 ranked methods\. Highest mean F1: STL \(0\.910\)\./);
+  assert.match(md, /FS \(at keep ratio 0\.9, chosen on validation\) has Avg Rank 1, position 1 of 4 ranked methods\. Highest mean F1: STL \(0\.910\)\./);
   assert.match(md, /Significantly better \(paired t, p < 0\.05\) than: MTL, CAGrad; significantly worse than: STL\./);
   // The sweep table lists both FS keep ratios.
   assert.match(md, /### hetero3: all keep ratios[\s\S]*\| FS \| 0\.3 \| 0\.710 ± 0\.010 \|[\s\S]*\| FS \| 0\.9 \| 0\.860 ± 0\.010 \|/);
@@ -62,9 +68,9 @@ test('published rows beside ours, only where the reference has the benchmark and
   const md = renderMarkdown(buildReport(all, { title: 'T', reference, referenceKeys: { hetero3: 'dkl-mnist' } }));
   const lines = md.split('\n');
   const stl = lines.findIndex((l) => l.startsWith('| STL | - |'));
-  assert.equal(lines[stl + 1], '| ↳ *paper* | *-* | *0.877 ± 0.002* | *0.807 ± 0.006* | *0.807 ± 0.005* | *0.797 ± 0.006* | - |  |  |');
+  assert.equal(lines[stl + 1], '| ↳ *paper* | *-* | *0.877 ± 0.002* | *0.807 ± 0.006* | *0.807 ± 0.005* | *0.797 ± 0.006* |  | - |  |  |');
   const fs = lines.findIndex((l) => l.startsWith('| FS | 0.9 |'));
-  assert.equal(lines[fs + 1], '| ↳ *paper* | *0.9* | *0.880 ± 0.001* | *0.811 ± 0.006* | *0.813 ± 0.007* | *0.801 ± 0.0003* | *1* |  |  |');
+  assert.equal(lines[fs + 1], '| ↳ *paper* | *0.9* | *0.880 ± 0.001* | *0.811 ± 0.006* | *0.813 ± 0.007* | *0.801 ± 0.0003* |  | *1* |  |  |');
   assert.ok(lines[lines.findIndex((l) => l.startsWith('| MTL |')) + 1].startsWith('| CAGrad |'), 'no published MTL row in this reference');
   assert.match(md, /Published rows: the paper's "dkl-mnist" table\./);
   assert.match(md, /The reference file has no table for multimnist, so no published rows are shown\./);
@@ -81,26 +87,32 @@ test('failed and missing runs: counted per row, listed, a row with no result say
   assert.equal(report.failures.length, 1);
   assert.equal(report.missing.length, 1);
   const md = renderMarkdown(report);
-  assert.match(md, /\| Nash-MTL \| 1\.0 \| failed \| failed \| failed \| failed \| - \|  \| 0\/2 \|/);
+  assert.match(md, /\| Nash-MTL \| 1\.0 \| failed \| failed \| failed \| failed \| – \| - \|  \| 0\/2 \|/);
   assert.match(md, /## Failed runs[\s\S]*\| hetero3 \| Nash-MTL \| 1\.0 \| 0 \| task digits: the training loss became NaN \|/);
   assert.match(md, /, 1 failed, 1 not run yet\./);
 });
 
-test('CSV: one line per method and keep ratio, quoted where needed; per-task CSV', () => {
+test('CSV: one line per method, keep ratio and column, quoted where needed; per-task CSV', () => {
   const report = buildReport(outcomes(), { title: 'T', reference, referenceKeys: { hetero3: 'dkl-mnist' } });
   const lines = renderCsv(report).trim().split('\n');
-  assert.equal(
-    lines[0],
-    'benchmark,method,p,in_table,runs,planned,failed,accuracy_mean,accuracy_std,precision_mean,precision_std,recall_mean,recall_std,f1_mean,f1_std,avg_rank,f1_diff_FS_minus_method,p_value,paper_p,paper_accuracy_mean,paper_accuracy_std,paper_precision_mean,paper_precision_std,paper_recall_mean,paper_recall_std,paper_f1_mean,paper_f1_std,paper_avg_rank',
-  );
-  assert.equal(lines.length, 1 + 6);
+  const header = lines[0].split(',');
+  assert.deepEqual(header, [
+    'benchmark', 'method', 'p', 'in_table', 'runs', 'planned', 'failed', 'column', 'task', 'metric', 'higher_is_better', 'mean', 'std',
+    'validation_mean', 'delta_m', 'avg_rank', 'headline_diff_FS_minus_method', 'p_value', 'paper_p', 'paper_mean', 'paper_std', 'paper_avg_rank',
+  ]);
+  assert.equal(lines.length, 1 + 6 * 4);
+  const col = (name: string) => header.indexOf(name);
   const fs03 = lines.find((l) => l.startsWith('hetero3,FS,0.3,'))!.split(',');
-  assert.equal(fs03[3], '0'); // not in the table: FS is shown at p = 0.9
-  const fs09 = lines.find((l) => l.startsWith('hetero3,FS,0.9,'))!.split(',');
-  assert.deepEqual([fs09[3], fs09[4], fs09[15], fs09[18], fs09[26], fs09[27]], ['1', '3', '1', '0.9', '0.0003', '1']);
+  assert.equal(fs03[col('in_table')], '0'); // not in the table: FS is shown at p = 0.9
+  const fs09 = lines.find((l) => l.startsWith('hetero3,FS,0.9,1,3,3,0,f1,'))!.split(',');
+  assert.deepEqual(
+    ['metric', 'higher_is_better', 'mean', 'avg_rank', 'paper_p', 'paper_mean', 'paper_std', 'paper_avg_rank'].map((c) => fs09[col(c)]),
+    ['f1', '1', '0.86', '1', '0.9', '0.801', '0.0003', '1'],
+  );
+  assert.equal(Number(fs09[col('delta_m')]).toFixed(2), dm(0.86).replace('−', '-').replace('+', ''));
   const perTask = renderPerTaskCsv(report).trim().split('\n');
-  assert.equal(perTask.length, 1 + 6 * 2);
-  assert.match(perTask[1], /^hetero3,STL,-,task0,3,0\.92/);
+  assert.equal(perTask.length, 1 + 6 * 2 * 4);
+  assert.match(perTask[1], /^hetero3,STL,-,task0,accuracy,3,0\.92/);
 });
 
 test('ties: equal printed means share ranks and are both bold', () => {

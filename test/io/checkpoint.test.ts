@@ -87,7 +87,7 @@ for (const [label, extra] of variants) {
     // Sanity: the live logits are the trainer's own evaluation.
     live.forEach((l, t) => {
       const acc = argmax(l.logits, l.n).filter((c, i) => c === benchmarkFor(config).tasks[t].test.y[i]).length / l.n;
-      assert.equal(acc, trained.result.perTask[t].accuracy);
+      assert.equal(acc, trained.result.perTask[t].metrics.accuracy);
     });
     const ckPath = join(dir, 'model.safetensors');
     const size = saveCheckpoint(ckPath, trained);
@@ -127,7 +127,7 @@ for (const [label, extra] of variants) {
       }
       const exported = logitsOf(taskModelNetwork(loaded), x, n);
       assertSameLogits(exported, logits, `${label}, task ${c.tasks[t]}, exported`);
-      assert.deepEqual(predict(taskModelNetwork(loaded), x, n), argmax(logits, n));
+      assert.deepEqual(Array.from(predict(taskModelNetwork(loaded), x, n)), Array.from(argmax(logits, n)));
     }
   });
 }
@@ -193,12 +193,14 @@ test('corrupt, mismatched or too-new checkpoints and task models: FsmtlError nam
     ['dense method, masks present', variant((_, m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), method: 'mtl' }))), /unexpected tensor\(s\) 'mask\/digits\/dense0\/kernel'/],
     ['wrong dtype', variant((t) => t.set('tower0/dense0/bias', { dtype: 'I32', shape: [32], data: new Int32Array(32) })), /tensor 'tower0\/dense0\/bias' is I32, expected F32/],
     ['mask not 0/1', variant((t) => t.set('mask/digits/dense0/bias', { dtype: 'U8', shape: [32], data: new Uint8Array(32).fill(2) })), /mask 'mask\/digits\/dense0\/bias' holds 2/],
-    ['version too new', variant((_, m) => ((m.format_version = '2'), (m.fsmtl_version = '9.0.0'))), /format version 2 \(written by fsmtl 9\.0\.0\) is newer than this fsmtl 0\.1\.0 reads \(≤ 1\); upgrade fsmtl/],
+    ['version too new', variant((_, m) => ((m.format_version = '3'), (m.fsmtl_version = '9.0.0'))), /format version 3 \(written by fsmtl 9\.0\.0\) is newer than this fsmtl 0\.2\.0 reads \(≤ 2\); upgrade fsmtl/],
     ['not fsmtl', variant((_, m) => delete m.format), /not an fsmtl model: its safetensors metadata has no "format" field/],
     ['bad config', variant((_, m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), keep: 5 }))), /metadata config\.keep: keep ratio must be in \(0, 1\]/],
     ['config not JSON', variant((_, m) => (m.config = '{oops')), /metadata field 'config' is not valid JSON/],
     ['tasks missing', variant((_, m) => delete m.tasks), /metadata field 'tasks' is missing/],
-    ['num_classes mismatch', variant((_, m) => (m.num_classes = '[10,10]')), /'num_classes' must be 3 positive integers/],
+    ['task_specs mismatch', variant((_, m) => (m.task_specs = '[{"kind":"binary"}]')), /metadata task_specs has 1 entries for 3 task\(s\)/],
+    ['task spec invalid', variant((_, m) => (m.task_specs = JSON.stringify([{ kind: 'multiclass', classes: 10 }, { kind: 'multiclass', classes: 0 }, { kind: 'multiclass', classes: 10 }]))), /metadata task_specs\[1\]: classes: a multiclass task needs at least 2 classes/],
+    ['head of another width', variant((_, m) => (m.task_specs = JSON.stringify([{ kind: 'binary' }, { kind: 'multiclass', classes: 10 }, { kind: 'multiclass', classes: 10 }]))), /head\/digits\/kernel/],
   ];
   for (const [what, fn, pattern] of cases) {
     try {

@@ -63,7 +63,7 @@ test('predict: IDX (raw and gzip) and .npy (uint8 [N,H,W], float32 [N,H,W,C]) gi
   assertOk(r);
   assert.match(r.out, /64 images \(28×28×1, idx\)/);
   assert.match(r.out, /index\s+digits\s+kuzushiji\s+fashion/);
-  assert.match(r.out, /Class counts:\n\s+digits: 0:\d+ 1:\d+/);
+  assert.match(r.out, /Summary:\n\s+digits: class counts 0:\d+ 1:\d+/);
   const json = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8'));
   assert.equal(json.n, N);
   assert.deepEqual(json.predictions, expected);

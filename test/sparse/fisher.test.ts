@@ -72,7 +72,7 @@ for (const backend of backends) {
       test(`batched Fisher equals the per-example loop (${backend}, ${arch}, ${label})`, async () => {
         await initEngine({ backend });
         const { ex, params, head, x, y } = setup(arch, arch === 'mlp' ? [4, 4, 1] : [16, 16, 1], 6);
-        const batched = fisherDiagonal(ex, params, head, x, tf.tensor1d(y, 'int32'), label).map((t) => t.dataSync() as Float32Array);
+        const batched = fisherDiagonal(ex, params, head, x, tf.tensor2d(Float32Array.from(y), [y.length, 1]), { kind: 'multiclass', classes: head.bias.shape[0] }, label).map((t) => t.dataSync() as Float32Array);
         const loop = fisherByLoop(ex, params, head, x, y, label);
         batched.forEach((b, p) => assertClose(b, loop[p], `param ${p}`));
       });
@@ -83,9 +83,9 @@ for (const backend of backends) {
 test('Fisher estimation leaks no tensors', async () => {
   await initEngine({ backend: 'cpu' });
   const { ex, params, head, x, y } = setup('lenet', [16, 16, 1], 4);
-  const yt = tf.tensor1d(y, 'int32');
+  const yt = tf.tensor2d(Float32Array.from(y), [y.length, 1]);
   const before = tf.memory().numTensors;
-  const f = fisherDiagonal(ex, params, head, x, yt, 'exact');
+  const f = fisherDiagonal(ex, params, head, x, yt, { kind: 'multiclass', classes: head.bias.shape[0] }, 'exact');
   assert.equal(tf.memory().numTensors, before + f.length);
   f.forEach((t) => t.dispose());
 });

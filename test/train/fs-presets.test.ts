@@ -71,5 +71,5 @@ test("preset 'recommended' trains end to end: dense forward, masked updates, its
   assert.equal(r.config.fs.placement, 'update');
   assert.equal(r.config.fs.diversity, FS_PRESETS.recommended.fs.diversity);
   assert.equal(r.config.fs.warmupEpochs, 1, "the config's own warm-up wins");
-  assert.ok(r.perTask.every((t) => t.accuracy > 0.2), 'every task learns something');
+  assert.ok(r.perTask.every((t) => t.metrics.accuracy > 0.2), 'every task learns something');
 });

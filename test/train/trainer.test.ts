@@ -64,7 +64,7 @@ test('no tensor leak between the first and the last epoch, for every method', as
     const r = await runTraining({ ...small, method, epochs: 3 });
     assert.equal(r.memory.tensorsAfterLastEpoch, r.memory.tensorsAfterFirstEpoch, method);
     assert.equal(r.perTask.length, 3);
-    for (const t of r.perTask) assert.ok(t.accuracy > 0.2, `${method} ${t.task} accuracy ${t.accuracy}: not learning`);
+    for (const t of r.perTask) assert.ok(t.metrics.accuracy > 0.2, `${method} ${t.task} accuracy ${t.metrics.accuracy}: not learning`);
   }
 });
 

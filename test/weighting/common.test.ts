@@ -6,7 +6,7 @@ import { createWeighting, weightingNames } from '../../src/methods/weighting/reg
 import type { CombineResult } from '../../src/methods/weighting/types.js';
 import { combo, correlatedGrads, ctxOf, maxAbs, maxAbsDiff } from './helpers.js';
 
-const NAMES = ['ew', 'mgda', 'mgda-ub', 'pcgrad', 'cagrad', 'rlw', 'rgw', 'nash', 'uw', 'dwa', 'gradnorm'];
+const NAMES = ['ew', 'gradnorm', 'mgda-ub', 'mgda', 'pcgrad', 'cagrad', 'rlw', 'rgw', 'nash', 'uw', 'dwa'];
 
 test('registry lists every method and rejects an unknown name with the list', () => {
   assert.deepEqual(weightingNames(), NAMES);

@@ -22,28 +22,43 @@ export const DEFAULT_WEIGHTING_OPTIONS: Readonly<WeightingOptions> = Object.free
   nashMaxIter: 50,
 });
 
-const FACTORIES: Record<string, WeightingFactory> = {
-  ew: ewWeighting,
-  mgda: mgdaWeighting,
-  'mgda-ub': mgdaUbWeighting,
-  pcgrad: pcgradWeighting,
-  cagrad: cagradWeighting,
-  rlw: rlwWeighting,
-  rgw: rgwWeighting,
-  nash: nashWeighting,
-  uw: uwWeighting,
-  dwa: dwaWeighting,
-  gradnorm: gradnormWeighting,
-};
+export interface WeightingEntry {
+  name: string;
+  /** The paper's name (a report row is "MTL" + weighting → this label, or "FS+<label>"). */
+  label: string;
+  factory: WeightingFactory;
+}
 
-/** The registered method names, in a fixed order. */
+/** In the order of the paper's tables; `ew` (the mean) first. */
+export const WEIGHTINGS: readonly WeightingEntry[] = [
+  { name: 'ew', label: 'EW', factory: ewWeighting },
+  { name: 'gradnorm', label: 'GradNorm', factory: gradnormWeighting },
+  { name: 'mgda-ub', label: 'MGDA-UB', factory: mgdaUbWeighting },
+  { name: 'mgda', label: 'MGDA', factory: mgdaWeighting },
+  { name: 'pcgrad', label: 'PCGrad', factory: pcgradWeighting },
+  { name: 'cagrad', label: 'CAGrad', factory: cagradWeighting },
+  { name: 'rlw', label: 'RLW', factory: rlwWeighting },
+  { name: 'rgw', label: 'RGW', factory: rgwWeighting },
+  { name: 'nash', label: 'Nash-MTL', factory: nashWeighting },
+  { name: 'uw', label: 'UW', factory: uwWeighting },
+  { name: 'dwa', label: 'DWA', factory: dwaWeighting },
+];
+
+const BY_NAME = new Map(WEIGHTINGS.map((w) => [w.name, w]));
+
+/** The registered method names, in the paper's order. */
 export function weightingNames(): string[] {
-  return Object.keys(FACTORIES);
+  return WEIGHTINGS.map((w) => w.name);
+}
+
+/** A weighting's display label (its name in capitals when unknown). */
+export function weightingLabel(name: string): string {
+  return BY_NAME.get(name)?.label ?? name.toUpperCase();
 }
 
 /** The weighting method `name`, with options defaulted from DEFAULT_WEIGHTING_OPTIONS. */
 export function createWeighting(name: string, opts: Partial<WeightingOptions> = {}): GradientWeighting {
-  const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
+  const factory = BY_NAME.get(name)?.factory;
   if (!factory) {
     throw new FsmtlError(`unknown weighting method '${name}' (known: ${weightingNames().join(', ')})`);
   }

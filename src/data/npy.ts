@@ -2,6 +2,7 @@
 // Only C-order arrays of plain numeric dtypes are decoded; everything else is rejected with an
 // FsmtlError naming the file.
 import { inflateSync } from 'fflate';
+import { crc32 } from '../util/crc32.js';
 import { FsmtlError } from '../util/errors.js';
 import { readCached } from './cache.js';
 
@@ -238,23 +239,6 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
 // ---- Zip container. fflate's unzipSync neither checks the members' CRC-32 (one flipped bit in a
 // deflate stream can still inflate to an array of the right size, silently changing it) nor compares
 // the local headers with the central directory, so the archive is walked here and fflate only inflates.
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (the zip / IEEE 802.3 polynomial) of the bytes. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 const hex32 = (v: number) => `0x${v.toString(16).padStart(8, '0')}`;
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
-import { crc32, parseNpy, parseNpz, npzArray, readNpzFile } from '../../src/data/npy.js';
+import { parseNpy, parseNpz, npzArray, readNpzFile } from '../../src/data/npy.js';
+import { crc32 } from '../../src/util/crc32.js';
 import { bytesOf, expectFsmtlError, makeNpy, npyHeader, tempDir } from './helpers.js';
 
 test('npy v1 uint8', () => {

@@ -1,7 +1,8 @@
 // NumPy .npy (format versions 1.0, 2.0, 3.0) and .npz (a zip of .npy files, stored or deflated) readers.
 // Only C-order arrays of plain numeric dtypes are decoded; everything else is rejected with an
 // FsmtlError naming the file.
-import { unzipSync } from 'fflate';
+import { inflateSync } from 'fflate';
+import { crc32 } from '../util/crc32.js';
 import { FsmtlError } from '../util/errors.js';
 import { readCached } from './cache.js';
 
@@ -235,24 +236,162 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   return { shape: dims, dtype: spec.dtype, descr, data };
 }
 
+// ---- Zip container. fflate's unzipSync neither checks the members' CRC-32 (one flipped bit in a
+// deflate stream can still inflate to an array of the right size, silently changing it) nor compares
+// the local headers with the central directory, so the archive is walked here and fflate only inflates.
+
+const hex32 = (v: number) => `0x${v.toString(16).padStart(8, '0')}`;
+
+interface ZipEntry {
+  name: string;
+  flags: number;
+  method: number;
+  crc: number;
+  csize: number;
+  usize: number;
+  offset: number;
+}
+
+/**
+ * Reads the zip64 extended-information extra field: the 8-byte values present are those whose 32-bit
+ * field holds 0xFFFFFFFF, in the order uncompressed size, compressed size, local header offset.
+ */
+function zip64Sizes(v: DataView, at: number, len: number, fields: number[], fail: (what: string) => never): number[] {
+  const out = fields.slice();
+  for (let p = at; p + 4 <= at + len; ) {
+    const id = v.getUint16(p, true);
+    const size = v.getUint16(p + 2, true);
+    if (p + 4 + size > at + len) fail('extra field runs past its header');
+    if (id === 0x0001) {
+      let q = p + 4;
+      for (let k = 0; k < out.length; k++) {
+        if (out[k] !== 0xffffffff) continue;
+        if (q + 8 > p + 4 + size) fail('zip64 extra field too short');
+        const big = v.getBigUint64(q, true);
+        if (big > BigInt(Number.MAX_SAFE_INTEGER)) fail('zip64 size too large');
+        out[k] = Number(big);
+        q += 8;
+      }
+      return out;
+    }
+    p += 4 + size;
+  }
+  return out;
+}
+
+/** The central directory's entries, each checked against its local header. */
+function zipEntries(bytes: Uint8Array, name: string): ZipEntry[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const corrupt = (what: string): never => {
+    throw new FsmtlError(`${name}: corrupt .npz (zip) archive (${what})`);
+  };
+  const u16 = (o: number) => (o + 2 <= bytes.length ? v.getUint16(o, true) : corrupt('truncated'));
+  const u32 = (o: number) => (o + 4 <= bytes.length ? v.getUint32(o, true) : corrupt('truncated'));
+  // End of central directory record (22 bytes plus a comment of at most 65535).
+  let eocd = -1;
+  for (let e = bytes.length - 22; e >= 0 && e >= bytes.length - 22 - 0xffff; e--) {
+    if (v.getUint32(e, true) === 0x06054b50) {
+      eocd = e;
+      break;
+    }
+  }
+  if (eocd < 0) corrupt('no end of central directory record');
+  let count = u16(eocd + 10);
+  let cdSize = u32(eocd + 12);
+  let cdOffset = u32(eocd + 16);
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    const loc = eocd - 20;
+    if (loc < 0 || u32(loc) !== 0x07064b50) corrupt('zip64 end of central directory locator missing');
+    const rec = Number(v.getBigUint64(loc + 8, true));
+    if (rec + 56 > bytes.length || u32(rec) !== 0x06064b50) corrupt('zip64 end of central directory record missing');
+    count = Number(v.getBigUint64(rec + 32, true));
+    cdSize = Number(v.getBigUint64(rec + 40, true));
+    cdOffset = Number(v.getBigUint64(rec + 48, true));
+  }
+  const entries: ZipEntry[] = [];
+  const utf8 = new TextDecoder('utf-8');
+  const latin1 = new TextDecoder('latin1');
+  let p = cdOffset;
+  for (let k = 0; k < count; k++) {
+    if (u32(p) !== 0x02014b50) corrupt(`central directory entry ${k} not found`);
+    const flags = u16(p + 8);
+    const method = u16(p + 10);
+    const crc = u32(p + 16);
+    const nameLen = u16(p + 28);
+    const extraLen = u16(p + 30);
+    const commentLen = u16(p + 32);
+    if (p + 46 + nameLen + extraLen > bytes.length) corrupt('truncated central directory');
+    const nameBytes = bytes.subarray(p + 46, p + 46 + nameLen);
+    const member = (flags & 0x800 ? utf8 : latin1).decode(nameBytes);
+    const fail = (what: string): never => {
+      throw new FsmtlError(`${name}[${member}]: corrupt .npz (zip) member (${what})`);
+    };
+    const [usize, csize, offset] = zip64Sizes(v, p + 46 + nameLen, extraLen, [u32(p + 24), u32(p + 20), u32(p + 42)], fail);
+    if (flags & 0x1) throw new FsmtlError(`${name}[${member}]: encrypted zip members are not supported`);
+    // The local header must describe the same member as the central directory.
+    if (u32(offset) !== 0x04034b50) fail(`no local header at offset ${offset}`);
+    const lNameLen = u16(offset + 26);
+    const lExtraLen = u16(offset + 28);
+    if (offset + 30 + lNameLen + lExtraLen > bytes.length) fail('truncated local header');
+    const lName = bytes.subarray(offset + 30, offset + 30 + lNameLen);
+    if (lName.length !== nameBytes.length || lName.some((b, i) => b !== nameBytes[i])) {
+      fail(`local header names it '${(flags & 0x800 ? utf8 : latin1).decode(lName)}'`);
+    }
+    if (u16(offset + 8) !== method) fail(`compression method ${u16(offset + 8)} in the local header, ${method} in the central directory`);
+    // With a data descriptor (flag bit 3) the local header's CRC and sizes may be zero.
+    const lFlags = u16(offset + 6);
+    const lCrc = u32(offset + 14);
+    const [lUsize, lCsize] = zip64Sizes(v, offset + 30 + lNameLen, lExtraLen, [u32(offset + 22), u32(offset + 18)], fail);
+    if (!(lFlags & 0x8) || lCrc !== 0) {
+      if (lCrc !== crc) fail(`CRC-32 ${hex32(lCrc)} in the local header, ${hex32(crc)} in the central directory`);
+    }
+    if (!(lFlags & 0x8) || lUsize !== 0 || lCsize !== 0) {
+      if (lUsize !== usize || lCsize !== csize) {
+        fail(`local header sizes ${lCsize}/${lUsize} (compressed/uncompressed), central directory ${csize}/${usize}`);
+      }
+    }
+    const dataStart = offset + 30 + lNameLen + lExtraLen;
+    if (dataStart + csize > bytes.length) fail(`data runs past the end of the file (${csize} bytes at ${dataStart})`);
+    entries.push({ name: member, flags, method, crc, csize, usize, offset: dataStart });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  // The entry count and the directory's size must agree (a damaged count would drop members).
+  if (p - cdOffset !== cdSize) corrupt(`central directory of ${count} entries is ${p - cdOffset} bytes, the end record says ${cdSize}`);
+  return entries;
+}
+
 /** Parses the bytes of a .npz archive (stored or deflated members) into arrays keyed by name without '.npy'. */
 export function parseNpz(bytes: Uint8Array, name: string): Record<string, NpyArray> {
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
     throw new FsmtlError(`${name}: not an .npz file (not a zip archive)`);
   }
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new FsmtlError(`${name}: corrupt .npz (zip) archive (${(e as Error).message})`);
-  }
   const out: Record<string, NpyArray> = {};
-  for (const [member, content] of Object.entries(files)) {
-    if (member.endsWith('/')) continue;
-    if (!member.endsWith('.npy')) {
-      throw new FsmtlError(`${name}: unexpected member '${member}' in .npz archive (expected only .npy files)`);
+  for (const e of zipEntries(bytes, name)) {
+    const where = `${name}[${e.name}]`;
+    if (e.name.endsWith('/')) continue;
+    if (!e.name.endsWith('.npy')) {
+      throw new FsmtlError(`${name}: unexpected member '${e.name}' in .npz archive (expected only .npy files)`);
     }
-    out[member.slice(0, -4)] = parseNpy(content, `${name}[${member}]`);
+    const key = e.name.slice(0, -4);
+    if (key in out) throw new FsmtlError(`${name}: member '${e.name}' appears twice in the .npz archive`);
+    const raw = bytes.subarray(e.offset, e.offset + e.csize);
+    let content: Uint8Array;
+    if (e.method === 0) content = raw;
+    else if (e.method === 8) {
+      try {
+        content = inflateSync(raw);
+      } catch (err) {
+        throw new FsmtlError(`${where}: corrupt deflate stream (${(err as Error).message})`);
+      }
+    } else throw new FsmtlError(`${where}: unsupported zip compression method ${e.method} (supported: stored, deflate)`);
+    if (content.length !== e.usize) {
+      throw new FsmtlError(`${where}: corrupt .npz member: ${content.length} bytes after decompression, the archive says ${e.usize}`);
+    }
+    const crc = crc32(content);
+    if (crc !== e.crc) {
+      throw new FsmtlError(`${where}: CRC-32 mismatch (archive says ${hex32(e.crc)}, data has ${hex32(crc)}): the .npz file is corrupt`);
+    }
+    out[key] = parseNpy(content, where);
   }
   return out;
 }

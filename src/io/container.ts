@@ -99,6 +99,26 @@ export class MetaReader {
 
 const shapeText = (s: number[]) => `[${s.join(', ')}]`;
 
+/** Index of the first NaN or ±Infinity of a floating-point tensor (F16/BF16: all-ones exponent), or -1. */
+function firstNonFinite(t: SafeTensor): number {
+  if (t.dtype === 'F32' || t.dtype === 'F64') {
+    const d = t.data as Float32Array | Float64Array;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return i;
+  } else if (t.dtype === 'F16' || t.dtype === 'BF16') {
+    const exp = t.dtype === 'F16' ? 0x7c00 : 0x7f80;
+    const d = t.data as Uint16Array;
+    for (let i = 0; i < d.length; i++) if ((d[i] & exp) === exp) return i;
+  }
+  return -1;
+}
+
+function nonFiniteText(t: SafeTensor, i: number): string {
+  if (t.dtype === 'F32' || t.dtype === 'F64') return String((t.data as Float32Array | Float64Array)[i]);
+  const bits = (t.data as Uint16Array)[i];
+  const mantissa = bits & (t.dtype === 'F16' ? 0x03ff : 0x007f);
+  return mantissa ? 'NaN' : bits & 0x8000 ? '-Infinity' : 'Infinity';
+}
+
 /** Hands out a file's tensors by name, checking dtype and shape; `rest()` lists the ones never asked for. */
 export class TensorReader {
   private readonly taken = new Set<string>();
@@ -121,6 +141,11 @@ export class TensorReader {
     if (!dtypes.includes(t.dtype)) throw new FsmtlError(`${this.name}: tensor '${key}' is ${t.dtype}, expected ${dtypes.join(' or ')}`);
     if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
       throw new FsmtlError(`${this.name}: tensor '${key}' has shape ${shapeText(t.shape)}, but ${this.because} needs ${shapeText(shape)}`);
+    }
+    const bad = firstNonFinite(t);
+    if (bad >= 0) {
+      // Such a model loads and then answers class 0 for everything (argmax over NaN logits).
+      throw new FsmtlError(`${this.name}: tensor '${key}' holds ${nonFiniteText(t, bad)} at element ${bad}: model weights must be finite numbers`);
     }
     this.taken.add(key);
     return t;

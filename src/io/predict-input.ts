@@ -3,9 +3,12 @@
 // shape [N, H, W] (one channel) or [N, H, W, C]. Pure functions on bytes, plus file helpers.
 import { isGzip, parseIdx, type IdxArray } from '../data/idx.js';
 import { parseNpy, parseNpz, type NpyArray } from '../data/npy.js';
+import { crc32 } from '../util/crc32.js';
 import { FsmtlError } from '../util/errors.js';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { kMaxLength } from 'node:buffer';
+import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { readBytes } from './files.js';
 
@@ -74,11 +77,91 @@ export function imagesFromBytes(bytes: Uint8Array, name: string): ImageBatch {
   throw new FsmtlError(`${name}: not an IDX (raw or gzip), .npy or .npz file`);
 }
 
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** Bit depths allowed for each PNG colour type, and its samples per pixel. */
+const PNG_COLOR_TYPES: Record<number, { depths: number[]; channels: number }> = {
+  0: { depths: [1, 2, 4, 8, 16], channels: 1 },
+  2: { depths: [8, 16], channels: 3 },
+  3: { depths: [1, 2, 4, 8], channels: 1 },
+  4: { depths: [8, 16], channels: 2 },
+  6: { depths: [8, 16], channels: 4 },
+};
+/** Adam7 passes: x start, y start, x step, y step. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+
+/**
+ * Checks what pngjs does not: it inflates IDAT only up to the size IHDR implies, so it never reaches
+ * the zlib stream's Adler-32, and where the data are shorter than IHDR says it decodes whatever its
+ * unfilled buffers held (zeros, garbage or a filter error, differing from call to call). So the chunks
+ * are walked here (CRC of each), IDAT is inflated with zlib's own checks, and the filtered rows must be
+ * exactly as many bytes as IHDR's size, depth, colour type and interlacing make them.
+ */
+function checkPng(bytes: Uint8Array, name: string): void {
+  const fail = (what: string): never => {
+    throw new FsmtlError(`${name}: not a readable PNG image (${what})`);
+  };
+  if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) fail('no PNG signature');
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let ihdr: { w: number; h: number; depth: number; color: number; interlace: number } | null = null;
+  const idat: Uint8Array[] = [];
+  let p = 8;
+  let ended = false;
+  while (!ended) {
+    if (p + 12 > bytes.length) fail('truncated: no IEND chunk');
+    const len = v.getUint32(p);
+    const type = String.fromCharCode(...bytes.subarray(p + 4, p + 8));
+    if (len > 0x7fffffff || p + 12 + len > bytes.length) fail(`${type} chunk runs past the end of the file`);
+    const data = bytes.subarray(p + 8, p + 8 + len);
+    const crc = crc32(data, crc32(bytes.subarray(p + 4, p + 8)));
+    if (crc !== v.getUint32(p + 8 + len)) fail(`CRC-32 of the ${type} chunk does not match its data`);
+    if (p === 8 && type !== 'IHDR') fail(`the first chunk is ${type}, not IHDR`);
+    if (type === 'IHDR') {
+      if (len !== 13) fail(`IHDR is ${len} bytes, not 13`);
+      const d = new DataView(data.buffer, data.byteOffset, 13);
+      ihdr = { w: d.getUint32(0), h: d.getUint32(4), depth: data[8], color: data[9], interlace: data[12] };
+      const ct = PNG_COLOR_TYPES[ihdr.color];
+      if (!ct || !ct.depths.includes(ihdr.depth)) fail(`IHDR: colour type ${ihdr.color} with bit depth ${ihdr.depth}`);
+      if (ihdr.w < 1 || ihdr.h < 1 || ihdr.w > 0x7fffffff || ihdr.h > 0x7fffffff) fail(`IHDR: size ${ihdr.w}×${ihdr.h}`);
+      if (data[10] !== 0 || data[11] !== 0 || ihdr.interlace > 1) fail('IHDR: unknown compression, filter or interlace method');
+    } else if (type === 'IDAT') idat.push(data);
+    else if (type === 'IEND') ended = true;
+    p += 12 + len;
+  }
+  const hd = ihdr!;
+  const bitsPerPixel = PNG_COLOR_TYPES[hd.color].channels * hd.depth;
+  const rowsBytes = (w: number, h: number) => (w > 0 && h > 0 ? h * (1 + Math.ceil((w * bitsPerPixel) / 8)) : 0);
+  const expected = hd.interlace
+    ? ADAM7.reduce((n, [x0, y0, dx, dy]) => n + rowsBytes(Math.ceil((hd.w - x0) / dx), Math.ceil((hd.h - y0) / dy)), 0)
+    : rowsBytes(hd.w, hd.h);
+  const stream = new Uint8Array(idat.reduce((n, c) => n + c.length, 0));
+  idat.reduce((o, c) => (stream.set(c, o), o + c.length), 0);
+  const size = `IHDR says ${hd.w}×${hd.h} (${expected} bytes of filtered rows)`;
+  let rows: Uint8Array;
+  try {
+    rows = inflateSync(stream, { maxOutputLength: Math.min(expected, kMaxLength) });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err.code === 'ERR_BUFFER_TOO_LARGE') fail(`${size}, but the image data hold more`);
+    if (/incorrect data check/.test(err.message)) fail('the image data fail their zlib Adler-32 check');
+    return fail(`corrupt image data: ${err.message}`);
+  }
+  if (rows.length !== expected) fail(`${size}, but the image data hold ${rows.length}`);
+}
+
 /**
  * One PNG image as a single grey channel: luminance 0.299·R + 0.587·G + 0.114·B, composited over black
  * where transparent (MNIST-style data is light strokes on black).
  */
 export function imagesFromPng(bytes: Uint8Array, name: string): ImageBatch {
+  checkPng(bytes, name);
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
+import { inflateSync, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import { parseNpy, parseNpz, npzArray, readNpzFile } from '../../src/data/npy.js';
+import { crc32 } from '../../src/util/crc32.js';
 import { bytesOf, expectFsmtlError, makeNpy, npyHeader, tempDir } from './helpers.js';
 
 test('npy v1 uint8', () => {
@@ -101,4 +102,87 @@ test('npz errors name the archive and member', () => {
   const p = join(dir, 'f.npz');
   writeFileSync(p, ok);
   assert.deepEqual([...readNpzFile(p).arr_0.data], [1, 2, 3, 4]);
+});
+
+// ---- Zip integrity: the CRC-32 of every member, and local header against central directory.
+
+/** Offset of the first member's data in a zip written by zipSync (local header + name + extra). */
+function dataOffset(z: Uint8Array): number {
+  const v = new DataView(z.buffer, z.byteOffset, z.byteLength);
+  return 30 + v.getUint16(26, true) + v.getUint16(28, true);
+}
+
+const labelsNpy = (n: number) => makeNpy(npyHeader('<i8', [n]), bytesOf(BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 7 + (i >> 3)) % 10))));
+
+test('npz: a stored member whose bytes do not match its CRC-32 is refused, naming the member', () => {
+  assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926); // the standard check value
+  const z = zipSync({ 'arr_0.npy': labelsNpy(20) }, { level: 0 });
+  const bad = z.slice();
+  bad[dataOffset(z) + 200] ^= 0x01; // one bit of one label
+  expectFsmtlError(() => parseNpz(bad, 'k.npz'), 'k.npz', 'arr_0.npy', 'CRC-32');
+});
+
+test('npz: a flipped bit in a deflate stream that still inflates to the right length is refused', () => {
+  const npy = labelsNpy(10_000);
+  const z = zipSync({ 'arr_0.npy': npy }, { level: 6 });
+  const v = new DataView(z.buffer, z.byteOffset, z.byteLength);
+  const start = dataOffset(z);
+  const csize = v.getUint32(18, true);
+  // Find a bit whose flip leaves a valid stream of the same length but other bytes (the silent case).
+  let found: Uint8Array | null = null;
+  for (let bit = Math.floor(csize / 2) * 8; bit < csize * 8 && !found; bit++) {
+    const bad = z.slice();
+    bad[start + (bit >> 3)] ^= 1 << (bit & 7);
+    let out: Uint8Array;
+    try {
+      out = inflateSync(bad.subarray(start, start + csize));
+    } catch {
+      continue;
+    }
+    if (out.length === npy.length && out.some((x, i) => x !== npy[i])) found = bad;
+  }
+  assert.ok(found, 'no silent bit flip found');
+  expectFsmtlError(() => parseNpz(found, 'k.npz'), 'k.npz', 'arr_0.npy', 'CRC-32');
+});
+
+test('npz: the local header must agree with the central directory on the name and sizes', () => {
+  const z = zipSync({ 'arr_0.npy': labelsNpy(4) }, { level: 0 });
+  const renamed = z.slice();
+  renamed[30 + 4] = '9'.charCodeAt(0); // local name arr_9.npy, central directory still arr_0.npy
+  expectFsmtlError(() => parseNpz(renamed, 'n.npz'), 'n.npz', 'arr_0.npy', 'arr_9.npy');
+  const resized = z.slice();
+  new DataView(resized.buffer).setUint32(22, 7, true); // local uncompressed size
+  expectFsmtlError(() => parseNpz(resized, 's.npz'), 's.npz', 'arr_0.npy', 'size');
+  const recrc = z.slice();
+  recrc[14] ^= 0x01; // local CRC-32
+  expectFsmtlError(() => parseNpz(recrc, 'c.npz'), 'c.npz', 'arr_0.npy', 'CRC-32');
+});
+
+test('npz: files written by NumPy (zip64 local headers) and zips with data descriptors are read', () => {
+  const labels = Array.from({ length: 50 }, (_, i) => BigInt((i * 3 + 1) % 10));
+  const imgs = Array.from({ length: 24 }, (_, i) => (i * 7) % 256);
+  for (const f of ['numpy-savez.npz', 'numpy-savez-compressed.npz']) {
+    const npz = readNpzFile(join(import.meta.dirname, '..', 'fixtures', f));
+    assert.deepEqual(npz.arr_0.shape, [2, 3, 4]);
+    assert.deepEqual([...npz.arr_0.data], imgs, f);
+    assert.deepEqual([...(npz.labels.data as BigInt64Array)], labels, f);
+  }
+  // fflate's streaming Zip writes sizes and CRC in a data descriptor after the data (flag bit 3).
+  const chunks: Uint8Array[] = [];
+  const zip = new Zip((err, chunk) => {
+    if (err) throw err;
+    chunks.push(chunk);
+  });
+  const npy = labelsNpy(30);
+  for (const [name, Member] of [['arr_0.npy', ZipDeflate], ['b.npy', ZipPassThrough]] as const) {
+    const m = new Member(name);
+    zip.add(m);
+    m.push(npy, true);
+  }
+  zip.end();
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((o, c) => (bytes.set(c, o), o + c.length), 0);
+  const npz = parseNpz(bytes, 'dd.npz');
+  assert.deepEqual([...npz.arr_0.data], [...parseNpy(npy, 'x').data]);
+  assert.deepEqual([...npz.b.data], [...parseNpy(npy, 'x').data]);
 });

@@ -602,7 +602,14 @@ class Measurer {
       m02 += y * y * s;
     }
 
-    // Binary crop of the foreground with a background frame; distances; medial axis.
+    // Binary crop of the foreground with a background frame; distances; medial axis. The region's
+    // frame is outside the image, hence background, even where a threshold ≤ 0 (only possible for
+    // inputs outside [0, 1]) would take its zeros in.
+    if (fy0 < 1) fy0 = 1;
+    if (fx0 < 1) fx0 = 1;
+    if (fy1 > rh - 2) fy1 = rh - 2;
+    if (fx1 > rw - 2) fx1 = rw - 2;
+    if (fy1 < fy0 || fx1 < fx0) return;
     const bh = fy1 - fy0 + 3;
     const bw = fx1 - fx0 + 3;
     const bin = this.bin;
@@ -646,12 +653,15 @@ class Measurer {
 function rowQuantile(mass: Float64Array, n: number, total: number, q: number): number {
   const target = q * total;
   let acc = 0;
+  let last = n - 1;
   for (let y = 0; y < n; y++) {
     const m = mass[y];
-    if (m > 0 && acc + m >= target) return y - 0.5 + (target - acc) / m;
+    if (m <= 0) continue;
+    if (acc + m >= target) return y - 0.5 + (target - acc) / m;
     acc += m;
+    last = y;
   }
-  return n - 0.5;
+  return last + 0.5; // q = 1 short by rounding
 }
 
 /**

@@ -181,6 +181,15 @@ test('blank and constant images measure all zeros; bad input is refused', () => 
   for (const k of MORPHOMETRIC_NAMES) assert.ok(Number.isFinite(m[k]), `${k} of a dot`);
   assert.ok(m.length < 1 && m.thickness < 2, fmt(m));
 
+  // Values outside [0, 1] still give finite numbers; a grey background does not change the stroke.
+  const neg = new Float32Array(S * S).fill(-1);
+  neg[300] = -0.5;
+  for (const v of Object.values(measureMorphometrics(neg, S, S))) assert.ok(Number.isFinite(v), fmt(measureMorphometrics(neg, S, S)));
+  const stroke = verticalStroke(3, 14);
+  const onGrey = measureMorphometrics(stroke.map((v) => 0.2 + 0.8 * v), S, S);
+  const plain = measureMorphometrics(stroke, S, S);
+  assert.ok(Math.abs(onGrey.thickness - plain.thickness) < 1e-9 && Math.abs(onGrey.length - plain.length) < 1e-9, `${fmt(onGrey)} vs ${fmt(plain)}`);
+
   const nan = verticalStroke(2, 10);
   nan[5] = Number.NaN;
   expectFsmtlError(() => measureMorphometrics(nan, S, S), 'NaN', 'finite');

@@ -171,7 +171,7 @@ function bandOf(dense: Float64Array, outLen: number, inLen: number): Band {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Thinning and distances on a padded binary grid (row stride `rw`, a background frame of one pixel)
+// Skeleton and distances on a padded binary grid (row stride `rw`, a background frame of one pixel)
 
 /** Neighbour bits, clockwise from north: N, NE, E, SE, S, SW, W, NW. */
 function neighbourCode(a: Uint8Array, p: number, rw: number): number {

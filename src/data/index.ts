@@ -28,6 +28,15 @@ export {
   type MultiMnistOptions,
   type MultiMnistParts,
 } from './multimnist.js';
+export {
+  measureMorphometrics,
+  measureAll,
+  MORPHOMETRIC_NAMES,
+  MORPHO_DEFAULTS,
+  type Morphometrics,
+  type MorphometricName,
+  type MorphometricsOptions,
+} from './morphometrics.js';
 
 export interface BenchmarkOptionsByName {
   hetero3: Hetero3Options;

@@ -19,6 +19,7 @@ export {
 } from './sources.js';
 export { clearDataCache } from './cache.js';
 export { resizeBilinear, resizeImage, centerCrop, centerSquare, type FloatImage, type ResizeOptions } from './image.js';
+export { parseJpeg, readJpegFile, type JpegOptions } from './jpeg.js';
 export { stratifiedSample, stratifiedSplit, stratifiedQuotas } from './select.js';
 export { buildHetero3, KMNIST_SPLIT_SEED, KMNIST_TEST_FRACTION, HETERO3_DATA_SEED, type Hetero3Options } from './hetero3.js';
 export {

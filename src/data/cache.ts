@@ -31,6 +31,11 @@ export function readBytes(path: string): Uint8Array {
   }
 }
 
+/** Reads a whole UTF-8 text file (a leading byte-order mark is dropped); errors name the path. */
+export function readText(path: string): string {
+  return new TextDecoder('utf-8').decode(readBytes(path));
+}
+
 /** Returns decode(bytes of path, path), from the cache when the file is unchanged since it was decoded. */
 export function readCached<T>(kind: string, path: string, decode: (bytes: Uint8Array, name: string) => T): T {
   let key: string;

@@ -18,12 +18,28 @@ export {
   type TrainTestDataset,
 } from './sources.js';
 export { clearDataCache } from './cache.js';
+export { resizeBilinear, resizeImage, centerCrop, centerSquare, type FloatImage, type ResizeOptions } from './image.js';
+export { parseJpeg, readJpegFile, type JpegOptions } from './jpeg.js';
+export { parseCsv, readCsvFile, numericColumn, type CsvTable, type CsvOptions } from './csv.js';
+export {
+  readCelebA,
+  parseCelebAAttributes,
+  parseCelebAPartition,
+  CELEBA_ATTRIBUTES,
+  DEFAULT_CELEBA_ATTRIBUTES,
+  CELEBA_SPLITS,
+  type CelebA,
+  type CelebAOptions,
+  type CelebASplit,
+  type CelebASplitName,
+  type CelebAAttributeList,
+  type CelebAPartitionList,
+} from './celeba.js';
 export { stratifiedSample, stratifiedSplit, stratifiedQuotas } from './select.js';
 export { buildHetero3, KMNIST_SPLIT_SEED, KMNIST_TEST_FRACTION, HETERO3_DATA_SEED, type Hetero3Options } from './hetero3.js';
 export {
   buildMultiMnist,
   composeMultiMnist,
-  resizeBilinear,
   MULTIMNIST_DEFAULT_CANVAS,
   type MultiMnistOptions,
   type MultiMnistParts,

@@ -17,9 +17,13 @@
 import { FsmtlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { classHistogram } from './labels.js';
+import { resizeBilinear } from './image.js';
 import { checkCount, checkInteger, expect28 } from './select.js';
 import { loadMnist, resolveDataDir, type ImageSet } from './sources.js';
 import { TEN_CLASSES, type Benchmark } from './types.js';
+
+// Kept importable from here, where it started.
+export { resizeBilinear };
 
 export interface MultiMnistOptions {
   /** Data directory (default: resolveDataDir()). */
@@ -53,52 +57,6 @@ export interface MultiMnistParts {
   /** Canvas positions of the digits' top-left corners, [y0, x0, y1, x1, ...]. */
   leftPos: Int32Array;
   rightPos: Int32Array;
-}
-
-/**
- * Bilinear resize of a single-channel sh×sw image into dst[dstOffset ..] (dh×dw), multiplying by scale.
- * Half-pixel centres (like tf.image.resize / PIL without antialiasing); same size gives the identity.
- */
-export function resizeBilinear(
-  src: ArrayLike<number>,
-  sh: number,
-  sw: number,
-  dst: Float32Array,
-  dstOffset: number,
-  dh: number,
-  dw: number,
-  scale = 1,
-): void {
-  const axis = (sn: number, dn: number) => {
-    const i0 = new Int32Array(dn);
-    const i1 = new Int32Array(dn);
-    const w = new Float32Array(dn);
-    for (let d = 0; d < dn; d++) {
-      let s = ((d + 0.5) * sn) / dn - 0.5;
-      if (s < 0) s = 0;
-      if (s > sn - 1) s = sn - 1;
-      const f = Math.floor(s);
-      i0[d] = f;
-      i1[d] = Math.min(f + 1, sn - 1);
-      w[d] = s - f;
-    }
-    return { i0, i1, w };
-  };
-  const ay = axis(sh, dh);
-  const ax = axis(sw, dw);
-  for (let y = 0; y < dh; y++) {
-    const r0 = ay.i0[y] * sw;
-    const r1 = ay.i1[y] * sw;
-    const wy = ay.w[y];
-    for (let x = 0; x < dw; x++) {
-      const c0 = ax.i0[x];
-      const c1 = ax.i1[x];
-      const wx = ax.w[x];
-      const top = src[r0 + c0] * (1 - wx) + src[r0 + c1] * wx;
-      const bot = src[r1 + c0] * (1 - wx) + src[r1 + c1] * wx;
-      dst[dstOffset + y * dw + x] = (top * (1 - wy) + bot * wy) * scale;
-    }
-  }
 }
 
 /** Overlays a 28×28 digit on the canvas at (y0, x0), keeping the max of the two. */

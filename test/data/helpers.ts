@@ -2,7 +2,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import jpeg from 'jpeg-js';
 import { FsmtlError } from '../../src/util/errors.js';
+import type { Rng } from '../../src/util/rng.js';
 
 export const SHARED = process.env.FSMTL_DATA ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
 
@@ -41,6 +43,39 @@ export function npyHeader(descr: string, shape: number[], fortran = false): stri
 
 export function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** JPEG bytes of an RGB image (jpeg-js's encoder takes RGBA). */
+export function encodeJpeg(rgb: Uint8Array, width: number, height: number, quality = 95): Uint8Array {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    rgba[4 * i] = rgb[3 * i];
+    rgba[4 * i + 1] = rgb[3 * i + 1];
+    rgba[4 * i + 2] = rgb[3 * i + 2];
+    rgba[4 * i + 3] = 255;
+  }
+  const out = jpeg.encode({ width, height, data: rgba }, quality).data;
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** A smooth RGB image: red varies across, green down, blue with a seeded phase, plus one flat block. */
+export function smoothImage(width: number, height: number, rng: Rng): Uint8Array {
+  const px = new Uint8Array(width * height * 3);
+  const r0 = 40 + rng.int(60);
+  const g0 = 40 + rng.int(60);
+  const phase = rng.next() * 2 * Math.PI;
+  const bx = rng.int(Math.max(1, width - 40));
+  const by = rng.int(Math.max(1, height - 40));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = 3 * (y * width + x);
+      px[p] = Math.round(r0 + (150 * x) / width);
+      px[p + 1] = Math.round(g0 + (150 * y) / height);
+      px[p + 2] = Math.round(128 + 80 * Math.sin(phase + (2 * Math.PI * (x + y)) / (width + height)));
+      if (x >= bx && x < bx + 40 && y >= by && y < by + 40) px[p + 2] = 230;
+    }
+  }
+  return px;
 }
 
 export function tempDir(): string {

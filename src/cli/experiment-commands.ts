@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { relative } from 'node:path';
 import { publishReport, type Published } from '../experiments/publish.js';
 import { defaultJobs, planExperiment, runPending } from '../experiments/runner.js';
-import { loadExperiment } from '../experiments/spec.js';
+import { loadExperiment, type Experiment } from '../experiments/spec.js';
 import type { CorruptFile } from '../experiments/store.js';
 import { FsmtlError } from '../util/errors.js';
 import { createExperimentProgress, runName } from './experiment-progress.js';
@@ -50,6 +50,51 @@ interface ReportFlags {
   quiet?: boolean;
 }
 
+/**
+ * Plans an experiment, trains what is not stored yet (parallel worker processes, one progress display),
+ * then writes the report; `fsmtl experiment` and `fsmtl demo` both run through here.
+ */
+export async function runExperiment(experiment: Experiment, flags: Partial<ExperimentFlags> = {}): Promise<Published | null> {
+  const plan = planExperiment(experiment, { retryFailed: flags.retryFailed });
+  warnCorrupt(plan.corrupt, true);
+  const jobs = Math.max(1, Math.min(flags.jobs ?? experiment.jobs ?? defaultJobs(), plan.pending.length || 1));
+  const total = experiment.runs.length;
+  if (!flags.quiet) {
+    process.stderr.write(
+      `experiment ${experiment.name}: ${total} runs (${experiment.benchmarks.length} benchmark(s), ${experiment.rows.length} methods, seeds ${experiment.seeds.join(', ')}) in ${shown(experiment.output)}\n` +
+        `  ${plan.stored.length} stored, ${plan.failed.length} failed before${plan.failed.length ? ' (skipped; --retry-failed runs them again)' : ''}, ${plan.pending.length} to run` +
+        `${plan.pending.length ? ` with ${jobs} process(es)` : ''}\n`,
+    );
+  }
+  if (flags.dryRun) {
+    for (const run of plan.pending) process.stdout.write(`${runName(run)}  ->  runs/${run.key}.json\n`);
+    return null;
+  }
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const progress = createExperimentProgress(plan.pending.length, jobs, flags.quiet);
+  let summary;
+  try {
+    summary = await runPending(experiment, plan.pending, { jobs, threads: flags.threads, signal: controller.signal, onEvent: (e) => progress.onEvent(e) });
+  } finally {
+    progress.stop();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+  const stored = plan.stored.length + summary.done;
+  if (summary.interrupted) {
+    throw new FsmtlError(`interrupted: ${stored} of ${total} runs are stored in ${shown(experiment.output)}; run the same command again to continue`);
+  }
+  if (!flags.quiet) process.stderr.write(`${summary.done} run(s) finished, ${summary.failed} failed; ${stored} of ${total} stored\n`);
+  const dirs = flags.report === false ? [] : [experiment.output, ...(experiment.reportDir ? [experiment.reportDir] : [])];
+  const published = await publishReport(experiment.output, { outDirs: dirs, figures: dirs.length > 0 });
+  if (dirs.length) printPublished(published, dirs);
+  return published;
+}
+
 export function addExperimentCommands(program: Command): void {
   program
     .command('experiment')
@@ -64,43 +109,7 @@ export function addExperimentCommands(program: Command): void {
     .option('--no-report', 'do not write the report and figures at the end')
     .option('--quiet', 'no progress output')
     .action(async (configPath: string, flags: ExperimentFlags) => {
-      const experiment = loadExperiment(configPath);
-      const plan = planExperiment(experiment, { retryFailed: flags.retryFailed });
-      warnCorrupt(plan.corrupt, true);
-      const jobs = Math.max(1, Math.min(flags.jobs ?? experiment.jobs ?? defaultJobs(), plan.pending.length || 1));
-      const total = experiment.runs.length;
-      process.stderr.write(
-        `experiment ${experiment.name}: ${total} runs (${experiment.benchmarks.length} benchmark(s), ${experiment.rows.length} methods, seeds ${experiment.seeds.join(', ')}) in ${shown(experiment.output)}\n` +
-          `  ${plan.stored.length} stored, ${plan.failed.length} failed before${plan.failed.length ? ' (skipped; --retry-failed runs them again)' : ''}, ${plan.pending.length} to run` +
-          `${plan.pending.length ? ` with ${jobs} process(es)` : ''}\n`,
-      );
-      if (flags.dryRun) {
-        for (const run of plan.pending) process.stdout.write(`${runName(run)}  ->  runs/${run.key}.json\n`);
-        return;
-      }
-
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const progress = createExperimentProgress(plan.pending.length, jobs, flags.quiet);
-      let summary;
-      try {
-        summary = await runPending(experiment, plan.pending, { jobs, threads: flags.threads, signal: controller.signal, onEvent: (e) => progress.onEvent(e) });
-      } finally {
-        progress.stop();
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-      }
-      const stored = plan.stored.length + summary.done;
-      if (summary.interrupted) {
-        throw new FsmtlError(`interrupted: ${stored} of ${total} runs are stored in ${shown(experiment.output)}; run the same command again to continue`);
-      }
-      process.stderr.write(`${summary.done} run(s) finished, ${summary.failed} failed; ${stored} of ${total} stored\n`);
-      if (!flags.report) return;
-      const dirs = [experiment.output, ...(experiment.reportDir ? [experiment.reportDir] : [])];
-      const published = await publishReport(experiment.output, { outDirs: dirs });
-      printPublished(published, dirs);
+      await runExperiment(loadExperiment(configPath), flags);
     });
 
   program

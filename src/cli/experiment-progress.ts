@@ -25,7 +25,7 @@ export function createExperimentProgress(total: number, jobs: number, quiet = fa
       onEvent(e) {
         if (e.type === 'done') {
           finished++;
-          process.stderr.write(`${counter()} ${runName(e.run)}: F1 ${e.f1.toFixed(3)} (${e.seconds.toFixed(1)} s)\n`);
+          process.stderr.write(`${counter()} ${runName(e.run)}: ${e.score} (${e.seconds.toFixed(1)} s)\n`);
         } else if (e.type === 'failed') {
           failed++;
           process.stderr.write(`${counter()} ${runName(e.run)}: FAILED: ${e.error}\n`);
@@ -60,7 +60,7 @@ export function createExperimentProgress(total: number, jobs: number, quiet = fa
         fraction[e.slot] = 0;
         if (e.type === 'done') finished++;
         else failed++;
-        bar?.update(UNITS, { status: e.type === 'done' ? `F1 ${e.f1.toFixed(3)}` : 'FAILED' });
+        bar?.update(UNITS, { status: e.type === 'done' ? e.score : 'FAILED' });
         if (e.type === 'failed') multi.log(`${runName(e.run)}: FAILED: ${e.error}\n`);
       }
       redraw();

@@ -2,18 +2,21 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { BACKEND_NAMES, initEngine } from '../engine/setup.js';
-import { compareMethods, runTraining, runTrainingWithModel } from '../experiments/run.js';
+import { runTraining, runTrainingWithModel } from '../experiments/run.js';
+import { parseExperiment } from '../experiments/spec.js';
+import { benchmarkTable, verdict } from '../experiments/report.js';
+import { join, relative, resolve } from 'node:path';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { FS_PRESET_NAMES, FS_PRESETS } from '../train/fs-presets.js';
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FsmtlError } from '../util/errors.js';
-import { addExperimentCommands } from './experiment-commands.js';
+import { addExperimentCommands, runExperiment } from './experiment-commands.js';
 import { addDoctorCommand } from './doctor.js';
 import { addModelCommands } from './model-commands.js';
 import { createProgress } from './progress.js';
-import { maskTable, methodLabel, perTaskTable, seedTable } from './table.js';
+import { maskTable, methodLabel, perTaskTable } from './table.js';
 
 function number(name: string, integer = false) {
   return (v: string) => {
@@ -51,8 +54,11 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--batch-size <n>', 'examples per task in each step', number('--batch-size', true))
     .option('--lr <rate>', 'Adam learning rate', number('--lr'))
     .option('--train-per-task <n>', 'hetero3: training examples per task', number('--train-per-task', true))
-    .option('--train-size <n>', 'multimnist: training images', number('--train-size', true))
+    .option('--train-size <n>', 'multimnist, morpho, celeba: training images', number('--train-size', true))
     .option('--test-per-task <n>', 'test examples per task', number('--test-per-task', true))
+    .option('--validation <fraction>', 'fraction of the training examples held out to choose on (0: none)', number('--validation'))
+    .option('--attributes <names>', 'celeba: comma-separated attributes, one binary task each', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .option('--image-size <n>', 'celeba: side of the square face images', number('--image-size', true))
     .addOption(new Option('--backend <name>', 'tensor engine').choices([...BACKEND_NAMES]))
     .addOption(
       new Option('--preset <name>', `FS/EFS: a named configuration for the options below and --keep (any you give win): ${FS_PRESET_NAMES.map((n) => `${n} = ${FS_PRESETS[n].summary}`).join('; ')}`).choices([...FS_PRESET_NAMES]),
@@ -86,6 +92,9 @@ interface TrainingFlags {
   trainPerTask?: number;
   trainSize?: number;
   testPerTask?: number;
+  validation?: number;
+  attributes?: string[];
+  imageSize?: number;
   backend?: TrainConfig['backend'];
   preset?: TrainConfig['preset'];
   warmup?: number;
@@ -134,6 +143,9 @@ function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {})
       trainPerTask: flags.trainPerTask,
       trainSize: flags.trainSize,
       testPerTask: flags.testPerTask,
+      validation: flags.validation,
+      attributes: flags.attributes,
+      imageSize: flags.imageSize,
       backend: flags.backend,
       preset: flags.preset,
       weighting: flags.weighting,
@@ -145,14 +157,25 @@ function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {})
   };
 }
 
-function progressFor(config: TrainConfig, quiet?: boolean) {
-  const label = `${config.benchmark} ${config.method.toUpperCase()} seed ${config.seed}`;
-  const bar = createProgress(label, quiet);
-  return {
-    bar,
-    options: { onProgress: (e: Parameters<typeof bar.update>[0]) => bar.update(e) },
-  };
-}
+/**
+ * The demo's story in about two minutes on two cores without the native engine: every method on a
+ * heterogeneous benchmark (three datasets) and a homogeneous one (one image set, tasks of three
+ * kinds), at a reduced size; `npm run fsmtl -- experiment experiments/paper-table1.json` is the full one.
+ */
+const DEMO = {
+  benchmarks: ['hetero3', 'morpho'],
+  methods: ['stl', 'mtl', 'rs', 'fs'],
+  keep: 0.3,
+  train: { trainPerTask: 3000, trainSize: 3000, testPerTask: 1000, epochs: 6, hidden: [256, 256] },
+  next: [
+    'Next:',
+    '  npm run fsmtl -- demo --seeds 0,1,2                               # the same with mean ± std over seeds',
+    '  npm run fsmtl -- train --method fs --preset recommended --save fs.safetensors   # the best FS variant measured, saved',
+    '  npm run fsmtl -- export fs.safetensors --task digits --out digits.safetensors   # one task\'s small sparse model',
+    '  npm run fsmtl -- train --data examples/tabular/tasks.json --method fs          # your own tasks (docs/data-manifest.md)',
+    '  npm run fsmtl -- experiment experiments/paper-table1.json          # the paper\'s Table 1 protocol at full size',
+  ].join('\n'),
+};
 
 function printResults(results: TrainResult[]): void {
   const r0 = results[0];
@@ -213,46 +236,44 @@ export function buildProgram(): Command {
   addTrainingOptions(
     program
       .command('demo')
-      .description('train FS, MTL, STL and RS on real data with identical settings and print a comparison')
-      .option('--benchmark <names>', 'comma-separated benchmarks', 'hetero3,multimnist')
-      .option('--methods <names>', 'comma-separated methods', 'fs,mtl,stl,rs')
+      .description(
+        'a short experiment: FS against its baselines on a heterogeneous and a homogeneous benchmark, with the same data and budget, then the report and what to run next',
+      )
+      .option('--benchmark <names>', 'comma-separated benchmarks', DEMO.benchmarks.join(','))
+      .option('--methods <names>', 'comma-separated methods', DEMO.methods.join(','))
       .option('--seeds <list>', 'comma-separated seeds (mean ± std when several)', '0')
-      .option('--out-dir <dir>', 'write one JSON result per run here', 'runs/demo'),
-  ).action(async (flags: TrainingFlags & { benchmark: string; methods: string; seeds: string; outDir: string }) => {
+      .option('--jobs <n>', 'runs at once, one process each (default: the number of cores)', number('--jobs', true))
+      .option('--out-dir <dir>', 'where the runs and the report go (finished runs are reused when run again)', 'runs/demo'),
+  ).action(async (flags: TrainingFlags & { benchmark: string; methods: string; seeds: string; jobs?: number; outDir: string }) => {
     const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
-    const benchmarks = list(flags.benchmark);
-    const known = (names: string[], allowed: readonly string[], what: string) => {
-      for (const n of names) if (!allowed.includes(n)) throw new FsmtlError(`unknown ${what} '${n}' (known: ${allowed.join(', ')})`);
-    };
-    known(benchmarks, BENCHMARK_NAMES, 'benchmark');
-    const methods = list(flags.methods);
-    known(methods, METHOD_NAMES, 'method');
-    const seeds = list(flags.seeds).map((s) => number('--seeds', true)(s));
-    for (const b of benchmarks) parseTrainConfig(configFrom(flags, { benchmark: b as TrainConfig['benchmark'] }));
-    const engine = await initEngine({ backend: flags.backend });
-    if (!flags.quiet) process.stderr.write(`engine: ${engine.backend}, ${engine.threads} thread(s)\n`);
-    for (const benchmark of benchmarks) {
-      const base = configFrom(flags, { benchmark: benchmark as TrainConfig['benchmark'] });
-      const bars: ReturnType<typeof createProgress>[] = [];
-      const results = await compareMethods(base, methods as TrainConfig['method'][], seeds, {
-        onStart: (config) => {
-          bars.forEach((b) => b.stop());
-          const p = progressFor(config, flags.quiet);
-          bars.push(p.bar);
-          return p.options;
-        },
-      }).finally(() => bars.forEach((b) => b.stop()));
-      for (const r of results) {
-        writeFileAtomic(`${flags.outDir}/${benchmark}-${r.config.method}-seed${r.config.seed}.json`, JSON.stringify(r, null, 2) + '\n');
-      }
-      printResults(results.filter((r) => r.config.seed === seeds[0]));
-      if (seeds.length > 1) {
-        process.stdout.write(`\nAveraged over tasks, mean ± std over seeds ${seeds.join(', ')}:\n`);
-        const groups = methods.map((m) => ({ label: m.toUpperCase(), runs: results.filter((r) => r.config.method === m) }));
-        process.stdout.write(seedTable(groups) + '\n');
-      }
+    // Parsed here, after commander: its InvalidArgumentError would end the command without a message.
+    const seeds = list(flags.seeds).map((s) => {
+      if (!/^\d+$/.test(s)) throw new FsmtlError(`--seeds must be a comma-separated list of non-negative integers, got '${s}'`);
+      return Number(s);
+    });
+    if (!seeds.length) throw new FsmtlError('--seeds: give at least one seed, e.g. --seeds 0,1,2');
+    // Flags win over the demo's short settings; keep, seed and weighting are the experiment's own fields.
+    const { keep, seed, weighting, ...train } = { ...DEMO.train, ...configFrom(flags) } as Record<string, unknown>;
+    if (seed !== undefined) throw new FsmtlError('demo takes --seeds (a list), not --seed');
+    const experiment = parseExperiment(
+      {
+        name: 'demo',
+        description: `fsmtl demo: ${list(flags.methods).join(', ')} with the same data and budget on ${list(flags.benchmark).join(' and ')}.`,
+        benchmarks: list(flags.benchmark),
+        methods: list(flags.methods).map((method) => ({ method, ...(weighting !== undefined && method !== 'stl' ? { weighting } : {}) })),
+        seeds,
+        keep: [keep ?? DEMO.keep],
+        train,
+        output: resolve(flags.outDir),
+        jobs: flags.jobs,
+      },
+      '<inline>',
+    );
+    const published = (await runExperiment(experiment, { quiet: flags.quiet }))!;
+    for (const b of published.report.benchmarks) {
+      process.stdout.write(`\n## ${b.benchmark} (${b.tasks.join(', ')})\n\n${benchmarkTable(b, published.report)}\n\n${verdict(b, published.report)}\n`);
     }
-    process.stdout.write(`\nJSON results in ${flags.outDir}/\n`);
+    process.stdout.write(`\nReport with figures: ${relative(process.cwd(), join(experiment.output, 'report.md'))}\n\n${DEMO.next}\n`);
   });
 
   addModelCommands(program);

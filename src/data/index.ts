@@ -2,6 +2,8 @@
 import { FsmtlError } from '../util/errors.js';
 import { buildHetero3, type Hetero3Options } from './hetero3.js';
 import { buildMultiMnist, type MultiMnistOptions } from './multimnist.js';
+import { buildMorpho, type MorphoOptions } from './morpho.js';
+import { buildCelebA, type CelebABenchmarkOptions } from './celeba-benchmark.js';
 import type { Benchmark } from './types.js';
 
 export type { Split, TaskData, Benchmark } from './types.js';
@@ -36,6 +38,9 @@ export {
   type CelebAPartitionList,
 } from './celeba.js';
 export { stratifiedSample, stratifiedSplit, stratifiedQuotas } from './select.js';
+export { buildMorpho, MORPHO_DATA_SEED, type MorphoOptions } from './morpho.js';
+export { buildCelebA, type CelebABenchmarkOptions } from './celeba-benchmark.js';
+export { withValidation, VALIDATION_SEED } from './validation.js';
 export { buildHetero3, KMNIST_SPLIT_SEED, KMNIST_TEST_FRACTION, HETERO3_DATA_SEED, type Hetero3Options } from './hetero3.js';
 export {
   buildMultiMnist,
@@ -57,12 +62,30 @@ export {
 export interface BenchmarkOptionsByName {
   hetero3: Hetero3Options;
   multimnist: MultiMnistOptions;
+  morpho: MorphoOptions;
+  celeba: CelebABenchmarkOptions;
 }
 export type BenchmarkName = keyof BenchmarkOptionsByName;
 
+/** The fields of a training config that choose and size a benchmark (src/train/config.ts). */
+export interface BenchmarkSettings {
+  benchmark: string;
+  dataDir?: string;
+  trainPerTask: number;
+  testPerTask: number;
+  trainSize: number;
+  attributes?: string[];
+  imageSize?: number;
+}
+
 interface Entry {
   build: (opts: never) => Benchmark;
+  /** Options of build() by name (loadBenchmark refuses others). */
   options: string[];
+  /** Config fields it reads besides dataDir (config validation refuses the others' own fields). */
+  settings: (keyof BenchmarkSettings)[];
+  /** build() from a config: the data seed is fixed, so every run seed trains on the same examples. */
+  fromSettings: (c: BenchmarkSettings) => Benchmark;
   describe: string;
 }
 
@@ -70,12 +93,31 @@ const REGISTRY: Record<BenchmarkName, Entry> = {
   hetero3: {
     build: buildHetero3,
     options: ['dataDir', 'seed', 'trainPerTask', 'testPerTask'],
+    settings: ['trainPerTask', 'testPerTask'],
+    fromSettings: (c) => buildHetero3({ dataDir: c.dataDir, seed: 0, trainPerTask: c.trainPerTask, testPerTask: c.testPerTask }),
     describe: 'MNIST + KMNIST + Fashion-MNIST, 3 heterogeneous 10-class tasks',
   },
   multimnist: {
     build: buildMultiMnist,
     options: ['dataDir', 'seed', 'trainSize', 'testSize', 'canvas', 'dataSeed'],
+    settings: ['trainSize', 'testPerTask'],
+    fromSettings: (c) => buildMultiMnist({ dataDir: c.dataDir, seed: 0, trainSize: c.trainSize, testSize: c.testPerTask }),
     describe: 'MultiMNIST, 2 homogeneous 10-class tasks (left, right digit)',
+  },
+  morpho: {
+    build: buildMorpho,
+    options: ['dataDir', 'seed', 'trainSize', 'testSize'],
+    settings: ['trainSize', 'testPerTask'],
+    fromSettings: (c) => buildMorpho({ dataDir: c.dataDir, seed: 0, trainSize: c.trainSize, testSize: c.testPerTask }),
+    describe: 'MNIST digits and their Morpho-MNIST measurements: 5 homogeneous tasks of 3 kinds (digit; thickness, slant; thick, right_slant)',
+  },
+  celeba: {
+    build: buildCelebA,
+    options: ['dataDir', 'seed', 'attributes', 'imageSize', 'trainSize', 'valSize', 'testSize'],
+    settings: ['trainSize', 'testPerTask', 'attributes', 'imageSize'],
+    fromSettings: (c) =>
+      buildCelebA({ dataDir: c.dataDir, seed: 0, attributes: c.attributes, imageSize: c.imageSize, trainSize: c.trainSize, valSize: c.testPerTask, testSize: c.testPerTask }),
+    describe: "CelebA from your copy (--data-dir): binary attributes of face images, the paper's multi-label setting",
   },
 };
 
@@ -89,6 +131,17 @@ export function describeBenchmarks(): { name: BenchmarkName; description: string
 
 export function isBenchmarkName(name: string): name is BenchmarkName {
   return Object.prototype.hasOwnProperty.call(REGISTRY, name);
+}
+
+/** The config fields a benchmark reads (besides dataDir). */
+export function benchmarkSettings(name: string): (keyof BenchmarkSettings)[] {
+  return isBenchmarkName(name) ? REGISTRY[name].settings : [];
+}
+
+/** The benchmark a config asks for. */
+export function benchmarkFromSettings(c: BenchmarkSettings): Benchmark {
+  if (!isBenchmarkName(c.benchmark)) throw new FsmtlError(`unknown benchmark '${c.benchmark}' (known: ${BENCHMARK_NAMES.join(', ')})`);
+  return REGISTRY[c.benchmark].fromSettings(c);
 }
 
 /**

@@ -114,8 +114,9 @@ export function perTaskFigure(b: BenchmarkReport): FigureSpec | null {
  */
 export function keepRatioFigure(b: BenchmarkReport): FigureSpec | null {
   const sparse = b.all.filter((s) => has(s) && methodTraits(s.method).fsOptions && s.keep !== null);
-  if (!sparse.length) return null;
-  const isF1 = b.headline.key === 'f1';
+  if (!sparse.length || !b.headline) return null;
+  const headline = b.headline;
+  const isF1 = headline.key === 'f1';
   const stl = b.all.find((s) => s.method === 'stl' && has(s));
   const value = (s: Summary) => (isF1 ? s.metrics.f1.mean : deltaM(taskMeans(s, 'test'), taskMeans(stl!, 'test')));
   const spread = (s: Summary) => (isF1 ? s.metrics.f1.std : 0);
@@ -130,11 +131,11 @@ export function keepRatioFigure(b: BenchmarkReport): FigureSpec | null {
   const xDomain: [number, number] = [0, 1];
   return {
     name: `${b.benchmark}-keep-ratio`,
-    title: `${b.benchmark}: ${b.headline.title} against keep ratio for FS, EFS and RS`,
+    title: `${b.benchmark}: ${headline.title} against keep ratio for FS, EFS and RS`,
     spec: {
       $schema: SCHEMA,
       title: {
-        text: `${b.benchmark}: ${b.headline.title} against the keep ratio p`,
+        text: `${b.benchmark}: ${headline.title} against the keep ratio p`,
         subtitle: [
           `Points: mean over ${seedsText(b)}${isF1 ? '; whiskers: ± 1 standard deviation' : ''}.`,
           'Dashed lines: dense baselines, which have no keep ratio.',

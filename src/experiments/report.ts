@@ -51,7 +51,8 @@ export interface BenchmarkReport {
   /** The table's columns and their directions. */
   columns: Column[];
   /** What the significance test and the keep-ratio figure compare: F1 when every task classifies, else Δm. */
-  headline: { key: 'f1' | 'deltaM'; title: string };
+  /** What the significance test, the verdict and the keep-ratio figure compare: mean F1 when every task classifies, else Δm (needs STL); null when neither exists. */
+  headline: { key: 'f1' | 'deltaM'; title: string } | null;
   /** The split the keep ratios were chosen on ('test' where the runs had no validation split). */
   selectedOn: SelectionProtocol;
   seeds: number[];
@@ -145,7 +146,7 @@ export function buildReport(outcomes: RunOutcome[], options: ReportOptions): Rep
     const selectedOn: SelectionProtocol = opts.select === 'validation' && canValidate ? 'validation' : 'test';
     const rows = [...new Set(all.map((s) => s.row))].sort((a, b) => a - b);
     const shown = rows.map((r) => bestKeep(all.filter((s) => s.row === r), selectedOn, stl, opts.digits));
-    const headline: BenchmarkReport['headline'] = columns.some((c) => c.key === 'f1') || !stl ? { key: 'f1', title: 'F1' } : { key: 'deltaM', title: 'Δm' };
+    const headline: BenchmarkReport['headline'] = columns.some((c) => c.key === 'f1') ? { key: 'f1', title: 'F1' } : stl ? { key: 'deltaM', title: 'Δm' } : null;
 
     const ranked = shown.filter((s) => has(s) && s.method !== 'stl');
     const ranks = averageRanks(
@@ -159,14 +160,14 @@ export function buildReport(outcomes: RunOutcome[], options: ReportOptions): Rep
     const perSeed = (x: Summary, seeds: number[]) =>
       seeds.map((seed) => {
         const i = x.seeds.indexOf(seed);
-        return headline.key === 'f1' ? (x.perSeed.f1?.[i] ?? NaN) : deltaM(seedTaskValues(x, i), taskMeans(stl!, 'test'));
+        return headline!.key === 'f1' ? x.perSeed.f1[i] : deltaM(seedTaskValues(x, i), taskMeans(stl!, 'test'));
       });
 
     const table = shown.map((s): TableRow => {
       let test: TTestResult | null = null;
       if (base && s !== base && has(s)) {
         const seeds = s.seeds.filter((x) => base.seeds.includes(x));
-        if (seeds.length >= 2 && (headline.key === 'f1' ? columns.some((c) => c.key === 'f1') : true)) test = pairedTTest(perSeed(base, seeds), perSeed(s, seeds));
+        if (seeds.length >= 2 && headline) test = pairedTTest(perSeed(base, seeds), perSeed(s, seeds));
       }
       const i = ranked.indexOf(s);
       return {
@@ -257,7 +258,7 @@ export function benchmarkTable(b: BenchmarkReport, report: Report): string {
     ...cols.map((c) => `${c.title} ${arrow(c)}`),
     ...(withDelta ? ['Δm % ↑'] : []),
     'Avg Rank',
-    `${against} − method (${b.headline.title})`,
+    `${against} − method (${b.headline?.title ?? '–'})`,
     'Runs',
   ];
   const rows: string[][] = [];
@@ -312,22 +313,27 @@ export function verdict(b: BenchmarkReport, report: Report): string {
   const a = b.against;
   if (!a) return `No ${against} results on ${b.benchmark}, so there is no comparison.`;
   const others = b.table.filter((r) => r !== a && has(r.summary));
-  const title = b.headline.key === 'f1' ? 'mean F1' : 'Δm';
-  const score = (r: TableRow) => (b.headline.key === 'f1' ? round(r.summary.metrics.f1?.mean ?? NaN, digits) : round(r.deltaM ?? NaN, 2));
   const ranked = b.table.filter((r) => r.avgRank !== null);
   const position = ranked.filter((r) => r.avgRank! < a.avgRank!).length + 1;
-  const scored = b.table.filter((r) => has(r.summary) && Number.isFinite(score(r)));
+  const rankLine = `${against}${a.summary.keep === null ? '' : ` (at keep ratio ${a.summary.p}, chosen on ${b.selectedOn})`} has Avg Rank ${a.avgRank === null ? '-' : rankText(a.avgRank)}, position ${position} of ${ranked.length} ranked methods.`;
+  if (!b.headline) return `${rankLine} The tasks are of several kinds and there is no STL row, so there is no single score to compare (add STL for Δm).`;
+  const title = b.headline.key === 'f1' ? 'mean F1' : 'Δm';
+  const isF1 = b.headline.key === 'f1';
+  const score = (r: TableRow) => (isF1 ? round(r.summary.metrics.f1.mean, digits) : round(r.deltaM ?? NaN, 2));
+  // STL is Δm's reference (0 by definition), not a contender for the highest Δm.
+  const scored = b.table.filter((r) => has(r.summary) && Number.isFinite(score(r)) && (isF1 || r.summary.method !== 'stl'));
   const top = Math.max(...scored.map(score));
   const bestRows = scored.filter((r) => score(r) === top).map((r) => r.summary.label);
-  const below = others.filter((r) => score(r) < score(a)).map((r) => r.summary.label);
-  const above = others.filter((r) => score(r) > score(a)).map((r) => r.summary.label);
+  const compared = others.filter((r) => isF1 || r.summary.method !== 'stl');
+  const below = compared.filter((r) => score(r) < score(a)).map((r) => r.summary.label);
+  const above = compared.filter((r) => score(r) > score(a)).map((r) => r.summary.label);
   const sigWin = others.filter((r) => r.test && r.test.p < alpha && r.test.meanDiff > 0).map((r) => r.summary.label);
   const sigLoss = others.filter((r) => r.test && r.test.p < alpha && r.test.meanDiff < 0).map((r) => r.summary.label);
   const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
   return [
-    `${against}${a.summary.keep === null ? '' : ` (at keep ratio ${a.summary.p}, chosen on ${b.selectedOn})`} has Avg Rank ${a.avgRank === null ? '-' : rankText(a.avgRank)}, position ${position} of ${ranked.length} ranked methods.`,
-    `Highest ${title}: ${bestRows.join(', ')} (${top.toFixed(b.headline.key === 'f1' ? digits : 2)}).`,
-    `${against}'s ${title} is above ${below.length} of ${others.length} other methods and below ${list(above)}.`,
+    rankLine,
+    `Highest ${title}: ${bestRows.join(', ')} (${top.toFixed(isF1 ? digits : 2)}).`,
+    `${against}'s ${title} is above ${below.length} of ${compared.length} other methods and below ${list(above)}.`,
     `Significantly better (paired t, p < ${alpha}) than: ${list(sigWin)}; significantly worse than: ${list(sigLoss)}.`,
   ].join(' ');
 }

@@ -1,6 +1,6 @@
 // The typed API behind the CLI: validate a config, load its benchmark, train, return the result.
 import type { Benchmark } from '../data/types.js';
-import { loadBenchmark } from '../data/index.js';
+import { benchmarkFromSettings } from '../data/index.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { train, trainModel, type TrainedModel, type TrainOptions, type TrainResult } from '../train/trainer.js';
 
@@ -8,13 +8,10 @@ const benchmarkCache = new Map<string, Benchmark>();
 
 /** The benchmark a config asks for. Data splits do not depend on the run seed, so runs share one copy. */
 export function benchmarkFor(config: TrainConfig): Benchmark {
-  const key = JSON.stringify([config.benchmark, config.dataDir, config.trainPerTask, config.testPerTask, config.trainSize]);
+  const key = JSON.stringify([config.benchmark, config.dataDir, config.trainPerTask, config.testPerTask, config.trainSize, config.attributes, config.imageSize]);
   let b = benchmarkCache.get(key);
   if (!b) {
-    b =
-      config.benchmark === 'hetero3'
-        ? loadBenchmark('hetero3', { dataDir: config.dataDir, seed: 0, trainPerTask: config.trainPerTask, testPerTask: config.testPerTask })
-        : loadBenchmark('multimnist', { dataDir: config.dataDir, seed: 0, trainSize: config.trainSize, testSize: config.testPerTask });
+    b = benchmarkFromSettings(config);
     benchmarkCache.set(key, b);
   }
   return b;

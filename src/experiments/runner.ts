@@ -26,13 +26,13 @@ export interface WorkerJob {
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; key: string; fraction: number; epoch: number; epochs: number; phase: ProgressEvent['phase'] }
-  | { type: 'done'; key: string; seconds: number; f1: number }
+  | { type: 'done'; key: string; seconds: number; score: string }
   | { type: 'failed'; key: string; error: string };
 
 export type RunnerEvent =
   | { type: 'start'; run: PlannedRun; slot: number }
   | { type: 'progress'; run: PlannedRun; slot: number; fraction: number; epoch: number; epochs: number; phase: ProgressEvent['phase'] }
-  | { type: 'done'; run: PlannedRun; slot: number; seconds: number; f1: number }
+  | { type: 'done'; run: PlannedRun; slot: number; seconds: number; score: string }
   | { type: 'failed'; run: PlannedRun; slot: number; error: string };
 
 /** Where an experiment stands before running: what is stored, what failed before, what is left. */
@@ -159,7 +159,7 @@ export async function runPending(experiment: Experiment, pending: PlannedRun[], 
         if (m.type === 'progress') emit({ type: 'progress', run: current, slot, fraction: m.fraction, epoch: m.epoch, epochs: m.epochs, phase: m.phase });
         else if (m.type === 'done') {
           summary.done++;
-          emit({ type: 'done', run: current, slot, seconds: m.seconds, f1: m.f1 });
+          emit({ type: 'done', run: current, slot, seconds: m.seconds, score: m.score });
           next();
         } else if (m.type === 'failed') {
           summary.failed++;

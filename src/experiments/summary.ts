@@ -3,10 +3,10 @@
 //
 // A table's columns come from the benchmark's tasks: when every task reports the same metrics (all
 // classifiers, as in the paper's Tables 1–2) a column is one metric averaged over the tasks; otherwise
-// (a class, a number and a yes/no, say) each task's metrics are columns of their own. Each column
+// (a class, a number and a yes/no, say) each task's main metrics are columns of their own. Each column
 // carries its metric's direction, which ranks, bold and Δm respect.
 import { meanStd as sampleMeanStd } from '../metrics/classification.js';
-import { metricDef } from '../tasks/registry.js';
+import { metricDef, taskKind } from '../tasks/registry.js';
 import type { TrainResult } from '../train/trainer.js';
 import { pLabel } from './spec.js';
 
@@ -91,8 +91,9 @@ export function columnsOf(r: TrainResult): Column[] {
   const names = r.perTask.map((t) => Object.keys(t.metrics));
   const same = names.every((n) => n.join() === names[0].join());
   if (same) return names[0].map((metric) => ({ key: metric, title: titleOf(metric), metric, task: null, higherIsBetter: directionOf(metric) }));
+  // Tasks of several kinds: each task's few table metrics (accuracy and F1; MAE and R²), to keep the table readable.
   return r.perTask.flatMap((t) =>
-    Object.keys(t.metrics).map((metric) => ({ key: `${t.task}/${metric}`, title: `${t.task} ${titleOf(metric)}`, metric, task: t.task, higherIsBetter: directionOf(metric) })),
+    taskKind(t.spec).tableMetrics.filter((m) => m in t.metrics).map((metric) => ({ key: `${t.task}/${metric}`, title: `${t.task} ${titleOf(metric)}`, metric, task: t.task, higherIsBetter: directionOf(metric) })),
   );
 }
 

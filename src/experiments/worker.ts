@@ -3,6 +3,7 @@
 // when its parent goes away.
 import { initEngine } from '../engine/setup.js';
 import { runTraining } from './run.js';
+import { scoreLine } from '../train/trainer.js';
 import type { FromWorker, ToWorker, WorkerJob } from './runner.js';
 import { writeRunFailure, writeRunResult } from './store.js';
 
@@ -33,7 +34,7 @@ async function run(job: WorkerJob): Promise<void> {
     await initEngine({ backend: job.config.backend, threads: job.threads });
     const result = await runTraining(job.config, { onProgress: progressSender(job.key) });
     writeRunResult(job.output, job.key, result);
-    send({ type: 'done', key: job.key, seconds: (performance.now() - t0) / 1000, f1: result.average.f1 });
+    send({ type: 'done', key: job.key, seconds: (performance.now() - t0) / 1000, score: scoreLine(result) });
   } catch (e) {
     const error = errorMessage(e);
     try {

@@ -47,6 +47,7 @@ export const binary: TaskKind<BinarySpec> = {
     };
   },
   metrics: CLASSIFICATION_METRICS,
+  tableMetrics: ['accuracy', 'f1'],
   primaryMetric: 'f1',
   accumulator: () => confusionAccumulator(2, (out, i) => (out[i] > 0 ? 1 : 0)),
   decode(out, n) {

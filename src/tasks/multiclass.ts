@@ -63,6 +63,7 @@ export const multiclass: TaskKind<MulticlassSpec> = {
     };
   },
   metrics: CLASSIFICATION_METRICS,
+  tableMetrics: ['accuracy', 'f1'],
   primaryMetric: 'f1',
   accumulator: (s) => confusionAccumulator(s.classes, (out, i) => argmaxRow(out, i, s.classes)),
   decode(out, n, s) {

@@ -84,6 +84,7 @@ export const regression: TaskKind<RegressionSpec> = {
     { name: 'rmse', title: 'RMSE', higherIsBetter: false },
     { name: 'r2', title: 'R²', higherIsBetter: true },
   ],
+  tableMetrics: ['mae', 'r2'],
   primaryMetric: 'r2',
   accumulator(s) {
     const D = s.targets;

@@ -102,6 +102,8 @@ export interface TaskKind<S extends TaskSpec = TaskSpec> {
   fisher(spec: S, label: FisherLabel): FisherLikelihood;
   /** The metrics it reports, with their directions. */
   metrics: MetricDef[];
+  /** The few of them a table of tasks of several kinds shows per task (Δm still uses every metric). */
+  tableMetrics: string[];
   /** The metric shown when a run has to be summed up in one number (progress lines). */
   primaryMetric: string;
   accumulator(spec: S): MetricAccumulator;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/setup.js';
 import { FsmtlError } from '../util/errors.js';
 import { applyFsPreset, FS_PRESET_NAMES } from './fs-presets.js';
-import { BENCHMARK_NAMES as DATA_BENCHMARK_NAMES } from '../data/index.js';
+import { benchmarkSettings, BENCHMARK_NAMES as DATA_BENCHMARK_NAMES } from '../data/index.js';
 import { METHODS, methodNames, methodTraits } from '../methods/registry.js';
 import { weightingNames } from '../methods/weighting/registry.js';
 
@@ -98,8 +98,12 @@ const trainConfigObject = z
     validation: z.number().min(0).max(0.5, 'validation must be a fraction in [0, 0.5]').default(0.1),
     /** Test examples per task (hetero3) or in total (multimnist). */
     testPerTask: positiveInt.default(2000),
-    /** multimnist: number of training images. */
+    /** multimnist, morpho, celeba: number of training images. */
     trainSize: positiveInt.default(10000),
+    /** celeba: attributes, one binary task each (default: the 8 of DEFAULT_CELEBA_ATTRIBUTES). */
+    attributes: z.array(z.string().min(1)).min(1).optional(),
+    /** celeba: side of the square face images (default 64). */
+    imageSize: positiveInt.optional(),
     backend: z.enum(BACKEND_NAMES).default('auto'),
     /** FS/EFS: a named configuration (src/train/fs-presets.ts) filling the keep ratio and FS options left unset. */
     preset: z.enum(FS_PRESET_NAMES).optional(),
@@ -110,6 +114,13 @@ const trainConfigObject = z
   .strict()
   .superRefine((c, ctx) => {
     const traits = methodTraits(c.method);
+    // A field another benchmark reads would be silently ignored: say so.
+    const reads = benchmarkSettings(c.benchmark);
+    for (const field of ['attributes', 'imageSize'] as const) {
+      if (c[field] !== undefined && !reads.includes(field)) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `benchmark '${c.benchmark}' has no use for ${field} (it reads ${reads.join(', ')})` });
+      }
+    }
     if (traits.separateTowers && c.weighting !== 'ew') {
       ctx.addIssue({ code: 'custom', path: ['weighting'], message: `${c.method} shares no parameters, so there is nothing for '${c.weighting}' to weight` });
     }

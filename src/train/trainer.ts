@@ -15,7 +15,7 @@ import { fisherDiagonal } from '../sparse/fisher.js';
 import { maskStats, type MaskStats } from '../sparse/mask-stats.js';
 import type { TaskMask } from '../sparse/masks.js';
 import { withValidation } from '../data/validation.js';
-import { taskKind } from '../tasks/registry.js';
+import { metricTitle, taskKind } from '../tasks/registry.js';
 import type { FisherLabel, TaskKindName, TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -553,6 +553,20 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     }
     return acc.result();
   }
+}
+
+/**
+ * A run in a few words for progress lines: mean F1 when every task has one, else each task's
+ * primary metric (F1 of classifiers, R² of regressions), averaged per metric.
+ */
+export function scoreLine(r: TrainResult): string {
+  if ('f1' in r.average) return `F1 ${r.average.f1.toFixed(3)}`;
+  const byMetric = new Map<string, number[]>();
+  for (const t of r.perTask) {
+    const m = taskKind(t.spec).primaryMetric;
+    byMetric.set(m, [...(byMetric.get(m) ?? []), t.metrics[m]]);
+  }
+  return [...byMetric].map(([m, xs]) => `${metricTitle(m)} ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)}`).join(', ');
 }
 
 /** Each metric that every task reports, averaged over the tasks. */

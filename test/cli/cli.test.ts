@@ -40,7 +40,7 @@ test('--help works for every command', () => {
 test('unknown method or benchmark', () => {
   assertOneLineError(fsmtl('train', '--method', 'nope'), /argument 'nope' is invalid.*stl, mtl, se, tr, mr, rs, fs, efs/);
   assertOneLineError(fsmtl('train', '--benchmark', 'cifar'), /'cifar' is invalid/);
-  assertOneLineError(fsmtl('demo', '--methods', 'fs,bogus'), /unknown method 'bogus'/);
+  assertOneLineError(fsmtl('demo', '--methods', 'fs,bogus'), /\(BOGUS on hetero3\): methods\[1\]\.method: Invalid option: expected one of "stl"/);
 });
 
 test('keep ratio outside (0, 1] and non-numbers', () => {
@@ -93,4 +93,22 @@ test('a short training run prints the table and writes a complete JSON result', 
   assert.ok(json.masks.density.every((d: number) => Math.abs(d - 0.5) < 1e-4));
   assert.ok(json.timings.msPerStep > 0);
   assert.ok(json.memory.peakRssBytes > 0);
+});
+
+test('demo is a small experiment on the same runner and store: report, verdict, next steps; stored runs are reused', () => {
+  const out = mkdtempSync(join(tmpdir(), 'fsmtl-demo-'));
+  const args = ['demo', '--benchmark', 'hetero3,morpho', '--methods', 'mtl,fs', '--train-per-task', '150', '--train-size', '150', '--test-per-task', '60'];
+  const r = fsmtl(...args, '--epochs', '3', '--warmup', '1', '--jobs', '2', '--out-dir', out, '--quiet');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /## hetero3 \(digits, kuzushiji, fashion\)[\s\S]*\| MTL \| 1\.0 \|[\s\S]*\| FS \| 0\.3 \|/);
+  assert.match(r.out, /## morpho \(digit, thickness, slant, thick, right_slant\)[\s\S]*thickness MAE ↓/);
+  assert.match(r.out, /FS \(at keep ratio 0\.3, chosen on validation\) has Avg Rank/);
+  assert.match(r.out, /Next:\n.*demo --seeds 0,1,2/);
+  assert.ok(existsSync(join(out, 'report.md')) && existsSync(join(out, 'experiment.json')));
+  // The same command again trains nothing: the runs are in the store.
+  const again = fsmtl(...args, '--epochs', '3', '--warmup', '1', '--out-dir', out);
+  assert.equal(again.code, 0, again.err);
+  assert.match(again.err, /4 stored, 0 failed before, 0 to run/);
+  assertOneLineError(fsmtl('demo', '--seeds', 'a,b'), /--seeds must be a comma-separated list of non-negative integers, got 'a'/);
+  assertOneLineError(fsmtl('demo', '--seed', '3'), /demo takes --seeds \(a list\), not --seed/);
 });

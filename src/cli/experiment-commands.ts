@@ -1,6 +1,6 @@
 // `fsmtl experiment CONFIG` and `fsmtl report RUNS_DIR`: the paper's protocol (Tables 1–2, Figures 2–4)
 // for any set of benchmarks, methods, keep ratios and seeds.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { relative } from 'node:path';
 import { publishReport, type Published } from '../experiments/publish.js';
 import { defaultJobs, planExperiment, runPending } from '../experiments/runner.js';
@@ -45,6 +45,7 @@ interface ReportFlags {
   reference?: string;
   out?: string;
   against?: string;
+  select?: 'validation' | 'test';
   figures: boolean;
   png: boolean;
   quiet?: boolean;
@@ -119,12 +120,13 @@ export function addExperimentCommands(program: Command): void {
     .option('--reference <file>', "published results shaped like the paper's tables.json, shown beside ours (default: the experiment's \"reference\")")
     .option('--out <dir>', 'write the report here (default: the runs folder)')
     .option('--against <label>', 'method the significance test compares each other method with (default: the experiment\'s "against", else FS)')
+    .addOption(new Option('--select <split>', 'where each method\'s keep ratio is chosen: validation, or test (the paper\'s protocol); default: the experiment\'s "select"').choices(['validation', 'test']))
     .option('--no-figures', 'no figures')
     .option('--no-png', 'SVG figures only')
     .option('--quiet', 'do not print the report')
     .action(async (dir: string, flags: ReportFlags) => {
       const dirs = [flags.out ?? dir];
-      const published = await publishReport(dir, { outDirs: dirs, reference: flags.reference, against: flags.against, figures: flags.figures, png: flags.png });
+      const published = await publishReport(dir, { outDirs: dirs, reference: flags.reference, against: flags.against, select: flags.select, figures: flags.figures, png: flags.png });
       warnCorrupt(published.corrupt, false);
       if (published.report.runs === 0) process.stderr.write(`warning: no finished runs in ${shown(dir)}\n`);
       if (!flags.quiet) process.stdout.write(`${published.markdown}\n`);

@@ -16,6 +16,8 @@ export interface PublishOptions {
   reference?: string;
   /** Label of the method the significance test is about (default: the experiment's `against`, else "FS"). */
   against?: string;
+  /** Where keep ratios are chosen (default: the experiment's `select`, else 'validation'). */
+  select?: 'validation' | 'test';
   /** Skip the figures (faster; no SVG/PNG). */
   figures?: boolean;
   /** Also write PNG next to each SVG (default true). */
@@ -51,6 +53,7 @@ export async function publishReport(store: string, opts: PublishOptions = {}): P
     title: manifest ? `Experiment ${manifest.name}` : `Runs in ${store}`,
     description: manifest?.description,
     against: opts.against ?? manifest?.against ?? 'FS',
+    select: opts.select ?? manifest?.select ?? 'validation',
     reference,
     referenceKeys: manifest?.referenceKeys ?? REFERENCE_KEYS,
   };

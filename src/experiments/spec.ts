@@ -94,6 +94,8 @@ export const experimentSchema = z
     referenceKeys: z.record(z.string(), z.string()).default({ hetero3: 'dkl-mnist' }),
     /** The method the significance test compares every other method with. */
     against: z.string().min(1).default('FS'),
+    /** Where the report chooses each method's keep ratio: 'validation' (held out from training) or 'test' (the paper's protocol). */
+    select: z.enum(['validation', 'test']).default('validation'),
     /** Runs at once, one process each; default: the machine's cores. */
     jobs: z.number().int().positive().optional(),
   })
@@ -137,6 +139,7 @@ export interface Experiment {
   reference?: string;
   referenceKeys: Record<string, string>;
   against: string;
+  select: 'validation' | 'test';
   jobs?: number;
 }
 
@@ -273,6 +276,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
     reference: rel(spec.reference),
     referenceKeys: spec.referenceKeys,
     against: spec.against,
+    select: spec.select,
     jobs: spec.jobs,
   };
 }

@@ -176,6 +176,8 @@ export interface Manifest {
   reference?: string;
   referenceKeys: Record<string, string>;
   against: string;
+  /** Absent in manifests written before it existed (then: 'validation'). */
+  select?: 'validation' | 'test';
 }
 
 export function manifestOf(e: Experiment): Manifest {
@@ -192,6 +194,7 @@ export function manifestOf(e: Experiment): Manifest {
     reference: e.reference,
     referenceKeys: e.referenceKeys,
     against: e.against,
+    select: e.select,
   };
 }
 

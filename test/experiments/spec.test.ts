@@ -116,3 +116,18 @@ test("the checked-in paper-table1 config is valid and reproduces Table 1's rows"
   assert.ok(e.output.endsWith('runs/paper-table1'));
   assert.ok(e.reportDir?.endsWith('docs/paper-table1'));
 });
+
+test('select: validation by default, test (the paper\'s protocol) by name, nothing else', () => {
+  assert.equal(parseExperiment(base, 'exp.json').select, 'validation');
+  assert.equal(parseExperiment({ ...base, select: 'test' }, 'exp.json').select, 'test');
+  fails({ ...base, select: 'train' }, /exp\.json: select: /);
+});
+
+test('registries: methods, weightings and benchmarks are listed once, and configs, labels and p columns follow them', () => {
+  const e = parseExperiment({ benchmarks: ['morpho'], keep: [0.5], methods: [{ method: 'se' }, { method: 'tr' }, { method: 'fs', weighting: 'nash' }] }, 'exp.json');
+  assert.deepEqual(e.rows.map((r) => r.label), ['SE', 'TR', 'FS+Nash-MTL']);
+  assert.deepEqual(e.runs.filter((r) => r.seed === 0).map((r) => pLabel(r.method, r.keep)), ['-', '0.5', '0.5']);
+  fails({ benchmarks: ['morpho'], methods: [{ method: 'stl', weighting: 'pcgrad' }] }, /stl shares no parameters/);
+  fails({ benchmarks: ['hetero3'], methods: [{ method: 'mtl' }], train: { attributes: ['Smiling'] } }, /benchmark 'hetero3' has no use for attributes/);
+  fails({ benchmarks: ['cifar'], methods: [{ method: 'mtl' }] }, /benchmarks \(cifar\)/);
+});

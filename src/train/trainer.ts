@@ -6,7 +6,8 @@ import type { Benchmark } from '../data/types.js';
 import { initEngine, type EngineInfo } from '../engine/setup.js';
 import { makeExtractor } from '../model/extractor.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
-import { createMethod } from '../methods/registry.js';
+import { createMethod, methodTraits } from '../methods/registry.js';
+import { paramSpecs, type ParamSpec } from '../model/layers.js';
 import { createWeighting } from '../methods/weighting/registry.js';
 import { adam } from '../optim/adam.js';
 import { maskUpdates } from '../optim/freeze.js';
@@ -158,6 +159,28 @@ function checkTasks(bench: Benchmark): Benchmark {
   return bench;
 }
 
+/** Shared parameters (and so Adam's state) beyond this many floats would not fit in memory: refuse them by name. */
+const MAX_SHARED_PARAMS = 2 ** 28;
+
+/**
+ * Errors, naming the setting, for a network too large to allocate, and for a keep ratio so small that a
+ * task's mask could not hold one parameter per layer (it would train an almost empty extractor silently).
+ */
+function checkSize(config: TrainConfig, specs: ParamSpec[], towers: number): void {
+  const shared = specs.reduce((a, s) => a + s.size, 0);
+  if (shared * towers > MAX_SHARED_PARAMS) {
+    const what = config.arch === 'mlp' ? `hidden [${config.hidden.join(', ')}]` : `arch ${config.arch}`;
+    throw new FsmtlError(`${what} gives ${(shared * towers).toLocaleString('en-US')} extractor parameters, more than fsmtl allocates (${MAX_SHARED_PARAMS.toLocaleString('en-US')}); use smaller layers`);
+  }
+  const layers = new Set(specs.map((s) => s.layer)).size;
+  if (methodTraits(config.method).keep && config.keep * shared < layers) {
+    throw new FsmtlError(
+      `keep ratio ${config.keep} keeps ${(config.keep * shared).toPrecision(2)} of the ${shared.toLocaleString('en-US')} shared parameters, ` +
+        `less than one per layer (${layers}); use at least ${(layers / shared).toPrecision(2)}`,
+    );
+  }
+}
+
 /** Each task's spec completed from its training labels (e.g. regression's standardisation). */
 function fitTasks(bench: Benchmark): Benchmark {
   return { ...bench, tasks: bench.tasks.map((t) => ({ ...t, spec: taskKind(t.spec).prepare(t.spec, t.train.y, t.train.n) })) };
@@ -211,6 +234,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const method = createMethod(config);
   const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
   const T = bench.tasks.length;
+  checkSize(config, paramSpecs(extractor.layers), method.separateTowers ? bench.tasks.length : 1);
   const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, method.adapter ?? null);
   const specs = model.specs;
   const trainData = toTensors(bench, 'train');

@@ -36,6 +36,7 @@ export {
   type CelebAPartitionList,
 } from './celeba.js';
 export { stratifiedSample, stratifiedSplit, stratifiedQuotas } from './select.js';
+export { loadDataManifest, dataManifestHash, manifestSchema, DEFAULT_TEST_FRACTION, type DataManifest } from './manifest.js';
 export { buildHetero3, KMNIST_SPLIT_SEED, KMNIST_TEST_FRACTION, HETERO3_DATA_SEED, type Hetero3Options } from './hetero3.js';
 export {
   buildMultiMnist,

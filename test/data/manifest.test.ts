@@ -435,6 +435,7 @@ test('out-of-range targets: class 7 of 5, a negative or fractional class, a bina
   const m = (target: string, extra: object = {}) => ({ inputs: { csv: 'd.csv', columns: ['a', 'b'] }, tasks: [{ name: 't', kind: 'multiclass', target, classes: 5, ...extra }] });
   const files = { 'd.csv': csv(10, { c: (i) => (i === 6 ? '7' : String(i % 5)), neg: (i) => (i === 2 ? '-1' : '0'), frac: (i) => (i === 3 ? '1.5' : '1') }) };
   expectFsmtlError(() => loadDataManifest(folder(files, m('c'))), 'd.csv: line 8', "column 'c'", "task 't'", 'class 7 is out of range', '5 classes (0…4)');
+  expectFsmtlError(() => loadDataManifest(folder(files, m('c', { classes: 7 }))), 'd.csv: line 8', 'class 7 is out of range', '7 classes (0…6)');
   expectFsmtlError(() => loadDataManifest(folder(files, m('neg'))), 'line 4', '-1', 'not a class number');
   expectFsmtlError(() => loadDataManifest(folder(files, m('frac'))), 'line 5', '1.5', 'not a class number');
   const names = { 'd.csv': csv(6, { c: (i) => ['x', 'y', 'z'][i % 3] }) };

@@ -100,7 +100,8 @@ function arrayInputs(src: InputFile, dir: string, users: string): LoadedInputs {
   for (let i = 0; i < x.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) {
-      throw new FsmtlError(`${file}: row ${Math.floor(i / per) + 1}, element ${(i % per) + 1} (${users}): ${v}: inputs must be finite numbers (only labels may be missing)`);
+      const at = `${dims.length === 2 ? 'column' : 'element'} ${(i % per) + 1}`;
+      throw new FsmtlError(`${file}: row ${Math.floor(i / per) + 1}, ${at} (${users}): ${v}: inputs must be finite numbers (only labels may be missing)`);
     }
     x[i] = src8 ? v / 255 : v;
   }

@@ -425,7 +425,7 @@ test('non-numeric and missing inputs name the file, the line or row, and the col
   expectFsmtlError(() => loadDataManifest(folder({ 'd.csv': text }, { inputs: { csv: 'd.csv' }, tasks: t })), 'd.csv: line 4', "column 'b'", "inputs of task 'y'", '"five" is not a number');
   expectFsmtlError(() => loadDataManifest(folder({ 'd.csv': 'a,b,y\n1,2,0\n\n3,,1\n' }, { inputs: { csv: 'd.csv' }, tasks: t })), 'd.csv: line 4', "column 'b'", 'inputs cannot be missing');
   const nan = { 'x.npy': f32npy([3, 2], [0, 1, 2, NaN, 4, 5]), 'y.npy': f32npy([3], [0, 1, 0]) };
-  expectFsmtlError(() => loadDataManifest(folder(nan, { inputs: { npy: 'x.npy' }, tasks: [{ name: 'z', kind: 'binary', labels: { npy: 'y.npy' } }] })), 'x.npy: row 2, element 2', "task 'z'", 'NaN', 'finite');
+  expectFsmtlError(() => loadDataManifest(folder(nan, { inputs: { npy: 'x.npy' }, tasks: [{ name: 'z', kind: 'binary', labels: { npy: 'y.npy' } }] })), 'x.npy: row 2, column 2', "task 'z'", 'NaN', 'finite');
   // A non-numeric regression label.
   const r = { 'd.csv': 'a,b,price\n1,2,3.5\n3,4,cheap\n' };
   expectFsmtlError(() => loadDataManifest(folder(r, { inputs: { csv: 'd.csv' }, tasks: [{ name: 'price', kind: 'regression', target: 'price' }] })), 'd.csv: line 3', "column 'price'", "task 'price'", '"cheap" is not a number');

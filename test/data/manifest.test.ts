@@ -406,6 +406,16 @@ test('errors in the manifest itself name the field path, with a suggestion for a
   assert.equal(manifestSchema.safeParse(base).success, true);
 });
 
+test('every manifest in docs/data-manifest.md is valid', () => {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'data-manifest.md'), 'utf8');
+  const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((b) => b[1]);
+  assert.ok(blocks.length >= 6, `${blocks.length} JSON blocks`);
+  for (const b of blocks) {
+    const r = manifestSchema.safeParse(JSON.parse(b));
+    assert.ok(r.success, `${b}\n${JSON.stringify(r.error?.issues)}`);
+  }
+});
+
 test('missing files name the path', () => {
   expectFsmtlError(() => loadDataManifest(folder({}, { inputs: { csv: 'gone.csv' }, tasks: [{ name: 'y', kind: 'binary', target: 'y' }] })), 'gone.csv: file not found');
   const files = { 'x.npy': f32npy([4, 2], Array.from({ length: 8 }, (_, i) => i)) };

@@ -54,7 +54,9 @@ function ownTargets(m: DataManifest, set: InputSet): Map<string, string> {
 
 function loadSet(m: DataManifest, set: InputSet, dir: string): void {
   const names = set.tasks.map((i) => m.tasks[i].name);
-  const users = `inputs of task${names.length > 1 ? 's' : ''} ${quoteList(names)}`;
+  // Errors name the tasks that use the inputs; a long list is cut short to keep them on one readable line.
+  const named = names.length > 4 ? `${quoteList(names.slice(0, 3))} and ${names.length - 3} more` : quoteList(names);
+  const users = `inputs of task${names.length > 1 ? 's' : ''} ${named}`;
   const targets = ownTargets(m, set);
   // The train (or only) file first: its input columns are every other part's.
   const keys = partKeys(set.files).sort((a, b) => Number(b === 'all' || b === 'train') - Number(a === 'all' || a === 'train'));

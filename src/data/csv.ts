@@ -103,6 +103,13 @@ export function readCsvFile(path: string, opts: CsvOptions = {}): CsvTable {
 // Decimal numbers only: Number() would also take '0x1f', 'Infinity' and turn '' or ' ' into 0.
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** A cell's value when it is a finite decimal number (surrounding spaces ignored), else NaN. */
+export function parseDecimal(cell: string): number {
+  const s = cell.trim();
+  const v = NUMBER.test(s) ? Number(s) : NaN;
+  return Number.isFinite(v) ? v : NaN;
+}
+
 /**
  * A column as numbers. Surrounding spaces are ignored. Empty cells become NaN when allowMissing,
  * otherwise they are errors, like any cell that is not a finite decimal number.
@@ -117,8 +124,8 @@ export function numericColumn(table: CsvTable, col: string, opts: { allowMissing
       out[i] = NaN;
       continue;
     }
-    const v = NUMBER.test(s) ? Number(s) : NaN;
-    if (!Number.isFinite(v)) {
+    const v = parseDecimal(s);
+    if (Number.isNaN(v)) {
       throw new FsmtlError(`${table.name}: line ${table.line(i)}, column '${col}': ${JSON.stringify(cells[i])} is not a number`);
     }
     out[i] = v;

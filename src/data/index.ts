@@ -41,6 +41,7 @@ export { stratifiedSample, stratifiedSplit, stratifiedQuotas } from './select.js
 export { buildMorpho, MORPHO_DATA_SEED, type MorphoOptions } from './morpho.js';
 export { buildCelebA, type CelebABenchmarkOptions } from './celeba-benchmark.js';
 export { withValidation, VALIDATION_SEED } from './validation.js';
+export { loadDataManifest, dataManifestHash, manifestSchema, DEFAULT_TEST_FRACTION, type DataManifest } from './manifest.js';
 export { buildHetero3, KMNIST_SPLIT_SEED, KMNIST_TEST_FRACTION, HETERO3_DATA_SEED, type Hetero3Options } from './hetero3.js';
 export {
   buildMultiMnist,

@@ -2,6 +2,7 @@
 // uint8 pixels 0–255 (scaled by 1/255, as the benchmarks do) or float32/float64 values in [0, 1];
 // shape [N, H, W] (one channel) or [N, H, W, C]. Pure functions on bytes, plus file helpers.
 import { isGzip, parseIdx, type IdxArray } from '../data/idx.js';
+import type { FloatImage } from '../data/image.js';
 import { parseNpy, parseNpz, type NpyArray } from '../data/npy.js';
 import { crc32 } from '../util/crc32.js';
 import { FsmtlError } from '../util/errors.js';
@@ -157,10 +158,11 @@ function checkPng(bytes: Uint8Array, name: string): void {
 }
 
 /**
- * One PNG image as a single grey channel: luminance 0.299·R + 0.587·G + 0.114·B, composited over black
- * where transparent (MNIST-style data is light strokes on black).
+ * A PNG image's pixels in [0, 1], HWC: one grey channel (luminance 0.299·R + 0.587·G + 0.114·B) or
+ * RGB, composited over black where transparent (MNIST-style data is light strokes on black). Each
+ * value is rounded to 8 bits first, so that a PNG and a uint8 array of the same image agree.
  */
-export function imagesFromPng(bytes: Uint8Array, name: string): ImageBatch {
+export function pngPixels(bytes: Uint8Array, name: string, channels: 1 | 3 = 1): FloatImage {
   checkPng(bytes, name);
   let png: PNG;
   try {
@@ -169,12 +171,24 @@ export function imagesFromPng(bytes: Uint8Array, name: string): ImageBatch {
     throw new FsmtlError(`${name}: not a readable PNG image (${(e as Error).message})`);
   }
   const { width, height, data } = png;
-  const grey = new Uint8Array(width * height);
-  for (let i = 0; i < grey.length; i++) {
+  const n = width * height;
+  const px = new Uint8Array(n * channels);
+  for (let i = 0; i < n; i++) {
     const [r, g, b, a] = [data[4 * i], data[4 * i + 1], data[4 * i + 2], data[4 * i + 3]];
-    grey[i] = Math.round(((0.299 * r + 0.587 * g + 0.114 * b) * a) / 255);
+    if (channels === 1) px[i] = Math.round(((0.299 * r + 0.587 * g + 0.114 * b) * a) / 255);
+    else {
+      px[3 * i] = Math.round((r * a) / 255);
+      px[3 * i + 1] = Math.round((g * a) / 255);
+      px[3 * i + 2] = Math.round((b * a) / 255);
+    }
   }
-  return { x: fromUint8(grey), n: 1, shape: [height, width, 1], format: 'png', files: [name] };
+  return { height, width, channels, data: fromUint8(px) };
+}
+
+/** One PNG image as a single grey channel (see pngPixels). */
+export function imagesFromPng(bytes: Uint8Array, name: string): ImageBatch {
+  const img = pngPixels(bytes, name, 1);
+  return { x: img.data, n: 1, shape: [img.height, img.width, 1], format: 'png', files: [name] };
 }
 
 /** Every *.png file of a folder, in file-name order, as one batch; all must have the same size. */

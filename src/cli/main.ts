@@ -47,6 +47,7 @@ function addTrainingOptions(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'JSON config file (same fields as the flags; flags win)')
     .option('--data-dir <dir>', 'folder with the datasets (default: $FSMTL_DATA, else ../shared/data)')
+    .option('--data <manifest>', 'your own tasks: a data manifest, JSON (docs/data-manifest.md); replaces --benchmark')
     .option('--keep <p>', "keep ratio p, in (0, 1]: of the shared parameters (fs, efs, rs) or of each layer's units (tr, mr)", number('--keep'))
     .option('--epochs <n>', 'training epochs', number('--epochs', true))
     .option('--seed <n>', 'random seed (weights, batch order, masks)', number('--seed', true))
@@ -83,6 +84,7 @@ function addTrainingOptions(cmd: Command): Command {
 interface TrainingFlags {
   config?: string;
   dataDir?: string;
+  data?: string;
   keep?: number;
   epochs?: number;
   seed?: number;
@@ -134,6 +136,7 @@ function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {})
     ...file,
     ...defined({
       dataDir: flags.dataDir,
+      data: flags.data,
       keep: flags.keep,
       epochs: flags.epochs,
       seed: flags.seed,

@@ -4,6 +4,7 @@ import { buildHetero3, type Hetero3Options } from './hetero3.js';
 import { buildMultiMnist, type MultiMnistOptions } from './multimnist.js';
 import { buildMorpho, type MorphoOptions } from './morpho.js';
 import { buildCelebA, type CelebABenchmarkOptions } from './celeba-benchmark.js';
+import { loadDataManifest } from './manifest.js';
 import type { Benchmark } from './types.js';
 
 export type { Split, TaskData, Benchmark } from './types.js';
@@ -42,6 +43,7 @@ export { buildMorpho, MORPHO_DATA_SEED, type MorphoOptions } from './morpho.js';
 export { buildCelebA, type CelebABenchmarkOptions } from './celeba-benchmark.js';
 export { withValidation, VALIDATION_SEED } from './validation.js';
 export { loadDataManifest, dataManifestHash, manifestSchema, DEFAULT_TEST_FRACTION, type DataManifest } from './manifest.js';
+export { readDataManifest } from './manifest-schema.js';
 export { buildHetero3, KMNIST_SPLIT_SEED, KMNIST_TEST_FRACTION, HETERO3_DATA_SEED, type Hetero3Options } from './hetero3.js';
 export {
   buildMultiMnist,
@@ -65,6 +67,7 @@ export interface BenchmarkOptionsByName {
   multimnist: MultiMnistOptions;
   morpho: MorphoOptions;
   celeba: CelebABenchmarkOptions;
+  data: { seed: number; manifest: string };
 }
 export type BenchmarkName = keyof BenchmarkOptionsByName;
 
@@ -72,6 +75,8 @@ export type BenchmarkName = keyof BenchmarkOptionsByName;
 export interface BenchmarkSettings {
   benchmark: string;
   dataDir?: string;
+  /** benchmark 'data': the user's data manifest (docs/data-manifest.md). */
+  data?: string;
   trainPerTask: number;
   testPerTask: number;
   trainSize: number;
@@ -119,6 +124,13 @@ const REGISTRY: Record<BenchmarkName, Entry> = {
     fromSettings: (c) =>
       buildCelebA({ dataDir: c.dataDir, seed: 0, attributes: c.attributes, imageSize: c.imageSize, trainSize: c.trainSize, valSize: c.testPerTask, testSize: c.testPerTask }),
     describe: "CelebA from your copy (--data-dir): binary attributes of face images, the paper's multi-label setting",
+  },
+  data: {
+    build: (o: { manifest: string }) => loadDataManifest(o.manifest),
+    options: ['seed', 'manifest'],
+    settings: ['data'],
+    fromSettings: (c) => loadDataManifest(c.data!),
+    describe: 'your own tasks, from a data manifest (--data tasks.json; docs/data-manifest.md)',
   },
 };
 

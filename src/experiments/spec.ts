@@ -2,7 +2,8 @@
 // the config and expands it into fully resolved training runs; it does no training and no writing.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
+import { dataManifestHash, readDataManifest } from '../data/index.js';
 import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../train/config.js';
 import { FsmtlError } from '../util/errors.js';
@@ -157,7 +158,21 @@ function canonicalJson(v: unknown): string {
 }
 
 /** Fields of a config that do not change its result: where the data lives, how many threads compute. */
-const NOT_HASHED = ['dataDir', 'threads'];
+const NOT_HASHED = ['dataDir', 'data', 'threads'];
+
+/**
+ * A config with its data's content hash filled in (user data only): the run hash then follows the
+ * data's content, not where the manifest lives.
+ */
+export function withDataHash(config: TrainConfig): TrainConfig {
+  return config.data !== undefined && config.dataHash === undefined ? { ...config, dataHash: dataManifestHash(config.data) } : config;
+}
+
+/** How an experiment's benchmark entry names itself in tables: a manifest by its name, else the benchmark's. */
+function benchmarkTitle(entry: string, path: string | null): string {
+  if (path === null) return entry;
+  return readDataManifest(path).name ?? basename(path).replace(/\.json$/i, '');
+}
 
 /** A stable hash of everything in a resolved config that can change its result. */
 export function configHash(config: TrainConfig): string {
@@ -220,7 +235,12 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
   // Resolve and validate every distinct (benchmark, method entry, keep); seeds only change `seed`.
   const runs: PlannedRun[] = [];
   const resolved: { benchmark: string; row: number; keep: number | null; config: TrainConfig }[] = [];
-  for (const benchmark of spec.benchmarks) {
+  const titles: string[] = [];
+  for (const entry of spec.benchmarks) {
+    // An entry ending in .json is a data manifest (relative to the config file), e.g. examples/tabular/tasks.json.
+    const manifest = /\.json$/i.test(entry) ? resolve(baseDir, entry) : null;
+    const benchmark = benchmarkTitle(entry, manifest);
+    titles.push(benchmark);
     spec.methods.forEach((entry, row) => {
       const hasKeep = KEEP_METHODS.includes(entry.method);
       if (entry.keep && !hasKeep) {
@@ -228,7 +248,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
       }
       const keeps: (number | null)[] = hasKeep ? (entry.keep ?? spec.keep) : [null];
       for (const keep of keeps) {
-        const own = { benchmark, method: entry.method, ...(entry.weighting ? { weighting: entry.weighting } : {}), ...(keep !== null ? { keep } : {}), seed: spec.seeds[0] };
+        const own = { ...(manifest ? { data: manifest } : { benchmark }), method: entry.method, ...(entry.weighting ? { weighting: entry.weighting } : {}), ...(keep !== null ? { keep } : {}), seed: spec.seeds[0] };
         const input = mergeSettings(spec.train, entry.train ?? {}, own);
         // Like every path in the config, the data folder is relative to the config file.
         if (typeof input.dataDir === 'string' && input.dataDir !== '') input.dataDir = resolve(baseDir, input.dataDir);
@@ -237,7 +257,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
           const field = (path: PropertyKey[]) => {
             const head = String(path[0] ?? '');
             const dotted = path.map(String).join('.');
-            if (head === 'benchmark') return `benchmarks (${benchmark})`;
+            if (head === 'benchmark' || head === 'data') return `benchmarks (${benchmark})`;
             if (head === 'method' || head === 'weighting') return `methods[${row}].${dotted}`;
             if (head === 'keep') return entry.keep ? `methods[${row}].keep` : 'keep';
             if (entry.train && head in entry.train) return `methods[${row}].train.${dotted}`;
@@ -245,7 +265,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
           };
           throw new FsmtlError(issuesMessage(`${source} (${rows[row].label} on ${benchmark})`, r.error.issues, field));
         }
-        resolved.push({ benchmark, row, keep, config: r.data });
+        resolved.push({ benchmark, row, keep, config: withDataHash(r.data) });
       }
     });
   }
@@ -267,7 +287,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
     name,
     description: spec.description,
     source: source === '<inline>' ? source : resolve(source),
-    benchmarks: spec.benchmarks,
+    benchmarks: titles,
     seeds: spec.seeds,
     rows,
     runs,

@@ -75,6 +75,13 @@ const trainConfigObject = z
     benchmark: z.enum(BENCHMARK_NAMES).default('hetero3'),
     /** Folder holding the datasets (default: FSMTL_DATA, else ../shared/data). */
     dataDir: z.string().optional(),
+    /** Your own tasks: a data manifest (docs/data-manifest.md); the benchmark is then 'data'. */
+    data: z.string().min(1).optional(),
+    /**
+     * Content hash of the data manifest and every file it names, filled in by fsmtl when it plans a run
+     * (so that a run's hash changes with the data, and a worker can tell the data changed since).
+     */
+    dataHash: z.string().optional(),
     method: z.enum(METHOD_NAMES).default('fs'),
     /** How the tasks' gradients on the shared parameters are combined; any weighting works with any sharing method but STL. */
     weighting: z.enum(WEIGHTING_NAMES).default('ew'),
@@ -113,6 +120,13 @@ const trainConfigObject = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if ((c.benchmark === 'data') !== (c.data !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.data === undefined ? 'benchmark' : 'data'],
+        message: c.data === undefined ? "benchmark 'data' needs a data manifest (data, --data)" : `data (a manifest) and benchmark '${c.benchmark}' exclude each other`,
+      });
+    }
     const traits = methodTraits(c.method);
     // A field another benchmark reads would be silently ignored: say so.
     const reads = benchmarkSettings(c.benchmark);
@@ -137,8 +151,15 @@ const trainConfigObject = z
     }
   });
 
+/** A config with a data manifest and no benchmark trains on 'data', the benchmark of manifests. */
+function dataBenchmark(input: unknown): unknown {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
+  const c = input as Record<string, unknown>;
+  return c.data !== undefined && c.benchmark === undefined ? { ...c, benchmark: 'data' } : input;
+}
+
 /** The train config schema. A named preset is expanded before validation, so every parse applies it. */
-export const trainConfigSchema = z.preprocess((input: unknown) => applyFsPreset(input), trainConfigObject);
+export const trainConfigSchema = z.preprocess((input: unknown) => applyFsPreset(dataBenchmark(input)), trainConfigObject);
 
 export type TrainConfig = z.output<typeof trainConfigObject>;
 export type TrainConfigInput = z.input<typeof trainConfigObject>;

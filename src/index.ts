@@ -5,7 +5,7 @@ export { runTraining, runTrainingWithModel, compareMethods, benchmarkFor } from 
 export { parseExperiment, loadExperiment, experimentSchema, defaultLabel, pLabel, runKey, configHash, KEEP_METHODS, type Experiment, type ExperimentInput, type PlannedRun, type MethodRow } from './experiments/spec.js';
 export { planExperiment, runPending, type ExperimentPlan, type RunnerOptions, type RunnerSummary, type RunnerEvent } from './experiments/runner.js';
 export { readStore, storedOutcomes, writeRunResult, writeRunFailure, readManifest, type StoreContents, type Manifest, type FailedRun } from './experiments/store.js';
-export { summarize, METRICS, type RunOutcome, type Summary, type Metric } from './experiments/summary.js';
+export { summarize, deltaM, columnsOf, METRICS, type RunOutcome, type Summary, type Metric, type Column } from './experiments/summary.js';
 export { buildReport, renderMarkdown, renderCsv, renderPerTaskCsv, type Report, type ReportOptions, type BenchmarkReport, type TableRow } from './experiments/report.js';
 export { publishReport, type PublishOptions, type Published } from './experiments/publish.js';
 export { loadReference, parseReference, type Reference, type ReferenceTable, type ReferenceRow } from './experiments/reference.js';
@@ -13,9 +13,35 @@ export { averageRanks, fractionalRanks } from './experiments/rank.js';
 export { pairedTTest, twoSidedP, type TTestResult } from './experiments/significance.js';
 export { benchmarkFigures, perTaskFigure, keepRatioFigure, overlapFigure, type FigureSpec } from './experiments/figures.js';
 export { renderSvg, svgToPng } from './experiments/render.js';
-export { train, trainModel, FSMTL_VERSION, type TrainedModel, type TrainResult, type TrainOptions, type ProgressEvent, type EpochEndInfo, type EpochLog } from './train/trainer.js';
+export { train, trainModel, scoreLine, FSMTL_VERSION, type TrainedModel, type TrainResult, type TaskResult, type TrainOptions, type ProgressEvent, type EpochEndInfo, type EpochLog } from './train/trainer.js';
 export { parseTrainConfig, trainConfigSchema, METHOD_NAMES, BENCHMARK_NAMES, type TrainConfig, type TrainConfigInput, type FsOptions } from './train/config.js';
-export { loadBenchmark, resolveDataDir, readIdxFile, parseIdx, readNpyFile, readNpzFile, parseNpy, parseNpz } from './data/index.js';
+export {
+  loadBenchmark,
+  describeBenchmarks,
+  BENCHMARK_NAMES as DATASET_NAMES,
+  loadDataManifest,
+  dataManifestHash,
+  manifestSchema,
+  buildMorpho,
+  buildCelebA,
+  readCelebA,
+  DEFAULT_CELEBA_ATTRIBUTES,
+  measureMorphometrics,
+  measureAll,
+  withValidation,
+  resolveDataDir,
+  readIdxFile,
+  parseIdx,
+  readNpyFile,
+  readNpzFile,
+  parseNpy,
+  parseNpz,
+  parseCsv,
+  readCsvFile,
+  parseJpeg,
+} from './data/index.js';
+export { taskKind, taskSpecSchema, metricDef, describeTaskKinds, TASK_KIND_NAMES } from './tasks/registry.js';
+export type { TaskSpec, TaskKind, TaskKindName, MulticlassSpec, BinarySpec, RegressionSpec, MetricDef, MetricAccumulator, FisherLikelihood, DecodedPredictions } from './tasks/types.js';
 export type { Benchmark, TaskData, Split } from './data/types.js';
 export { makeExtractor, mlpExtractor, lenetExtractor, type Extractor } from './model/extractor.js';
 export { MultiTaskModel } from './model/multitask-model.js';
@@ -23,7 +49,8 @@ export { fisherDiagonal, type FisherLabel } from './sparse/fisher.js';
 export { topKMask, keepCount } from './sparse/topk.js';
 export { maskFromScores, randomMask, type TaskMask, type SelectionScope } from './sparse/masks.js';
 export { maskStats, type MaskStats } from './sparse/mask-stats.js';
-export { createMethod, methodNames } from './methods/registry.js';
+export { createMethod, methodNames, methodEntry, methodTraits, METHODS, type MethodEntry, type MethodTraits } from './methods/registry.js';
+export { createWeighting, weightingNames, weightingLabel, WEIGHTINGS, type WeightingEntry } from './methods/weighting/registry.js';
 export type { SharingMethod, MaskRequest } from './methods/types.js';
 export { classificationMetrics, averageMetrics, meanStd, type ClassificationMetrics } from './metrics/classification.js';
 export { chain, type GradientTransformation } from './optim/transform.js';

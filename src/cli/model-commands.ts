@@ -61,9 +61,9 @@ export function addModelCommands(program: Command): void {
 
   program
     .command('predict')
-    .description('predict the classes of images (IDX, .npy, PNG) with a checkpoint or an exported task model')
+    .description('predict with a checkpoint or an exported task model: classes, yes/no with probabilities, or values, per task')
     .argument('<model>', 'checkpoint (fsmtl train --save) or task model (fsmtl export)')
-    .argument('<input>', 'images: IDX file (raw or .gz), .npy/.npz (uint8 0-255 or float 0-1, shape [N,H,W] or [N,H,W,C]), a PNG file or a folder of PNG files')
+    .argument('<input>', 'inputs: IDX file (raw or .gz), .npy/.npz (uint8 0-255 or float 0-1, shape [N,H,W] or [N,H,W,C]), a PNG/JPEG file or a folder of them (decoded to the model\'s channels; other sizes centre-cropped to its aspect ratio and resized)')
     .option('--task <name>', 'only this task (default: every task of a checkpoint)')
     .option('--out <file>', 'write the predictions here: CSV if it ends in .csv, else JSON')
     .option('--rows <n>', 'rows of predictions to print', rowsOption, 10)
@@ -71,7 +71,7 @@ export function addModelCommands(program: Command): void {
     .action(async (modelPath: string, inputPath: string, flags: { task?: string; out?: string; rows: number; backend?: TrainConfig['backend'] }) => {
       const file = loadModelFile(modelPath);
       const networks = modelFileNetworks(file, flags.task);
-      const input = readImages(inputPath);
+      const input = readImages(inputPath, networks[0].inputShape);
       checkInputShape(input, networks[0].inputShape, inputPath);
       await initEngine({ backend: flags.backend });
       const preds: TaskPredictions[] = networks.map((net) => {
@@ -83,7 +83,8 @@ export function addModelCommands(program: Command): void {
         }
       });
       const kind = file.kind === 'checkpoint' ? `checkpoint, ${file.checkpoint.config.method}` : `task model, ${file.model.kind}`;
-      process.stdout.write(`${int(input.n)} image${input.n === 1 ? '' : 's'} (${input.shape.join('×')}, ${input.format}) from ${inputPath}; model ${modelPath} (${kind})\n\n`);
+      const resized = input.resized ? `, ${input.resized} of them centre-cropped and resized to the model's size` : '';
+      process.stdout.write(`${int(input.n)} image${input.n === 1 ? '' : 's'} (${input.shape.join('×')}, ${input.format}${resized}) from ${inputPath}; model ${modelPath} (${kind})\n\n`);
       process.stdout.write(formatPreview(preds, input.n, flags.rows) + '\n');
       if (flags.out) {
         const text =

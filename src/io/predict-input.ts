@@ -2,7 +2,6 @@
 // uint8 pixels 0–255 (scaled by 1/255, as the benchmarks do) or float32/float64 values in [0, 1];
 // shape [N, H, W] (one channel) or [N, H, W, C]. Pure functions on bytes, plus file helpers.
 import { isGzip, parseIdx, type IdxArray } from '../data/idx.js';
-import type { FloatImage } from '../data/image.js';
 import { parseNpy, parseNpz, type NpyArray } from '../data/npy.js';
 import { crc32 } from '../util/crc32.js';
 import { FsmtlError } from '../util/errors.js';
@@ -12,6 +11,8 @@ import { kMaxLength } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { readBytes } from './files.js';
+import { parseJpeg } from '../data/jpeg.js';
+import { centerCrop, resizeImage, type FloatImage } from '../data/image.js';
 
 export interface ImageBatch {
   /** n × H × W × C values in [0, 1], row-major. */
@@ -19,9 +20,11 @@ export interface ImageBatch {
   n: number;
   /** One image's shape, [H, W, C]. */
   shape: [number, number, number];
-  format: 'idx' | 'npy' | 'npz' | 'png';
+  format: 'idx' | 'npy' | 'npz' | 'png' | 'jpeg';
   /** Source file of each image, when the images came from image files. */
   files?: string[];
+  /** How many image files had another size and were cropped and resized to the model's. */
+  resized?: number;
 }
 
 /** The same float32 values the dataset loaders produce for uint8 pixels. */
@@ -186,24 +189,50 @@ export function pngPixels(bytes: Uint8Array, name: string, channels: 1 | 3 = 1):
 }
 
 /** One PNG image as a single grey channel (see pngPixels). */
-export function imagesFromPng(bytes: Uint8Array, name: string): ImageBatch {
-  const img = pngPixels(bytes, name, 1);
-  return { x: img.data, n: 1, shape: [img.height, img.width, 1], format: 'png', files: [name] };
+/** One image file (PNG, or JPEG when `fit` is given) as a batch of one, grey unless `fit` asks for colour. */
+export function imagesFromPng(bytes: Uint8Array, name: string, fit?: [number, number, number]): ImageBatch {
+  return imageFile(bytes, name, fit);
 }
 
-/** Every *.png file of a folder, in file-name order, as one batch; all must have the same size. */
-export function readPngFolder(dir: string): ImageBatch {
+const isJpeg = (bytes: Uint8Array) => bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+
+/**
+ * An image file decoded with the channels of `fit` (grey: luminance; RGB), and, when its size is not
+ * fit's, its centre cropped to fit's aspect ratio and resized (antialiased): how a model trained on
+ * square crops of larger photos (CelebA's faces) sees a photo. Without `fit`: grey, as it is.
+ */
+function imageFile(bytes: Uint8Array, name: string, fit?: [number, number, number]): ImageBatch {
+  const channels = fit && fit[2] === 3 ? 3 : 1;
+  let img = isJpeg(bytes) ? parseJpeg(bytes, name, { channels }) : pngPixels(bytes, name, channels);
+  const resized = fit !== undefined && (img.height !== fit[0] || img.width !== fit[1]);
+  if (resized) {
+    const ratio = fit[1] / fit[0];
+    const w = Math.min(img.width, Math.round(img.height * ratio));
+    const h = Math.min(img.height, Math.round(w / ratio));
+    img = resizeImage(centerCrop(img, h, w), fit[0], fit[1]);
+  }
+  return { x: img.data, n: 1, shape: [img.height, img.width, img.channels], format: isJpeg(bytes) ? 'jpeg' : 'png', files: [name], resized: resized ? 1 : 0 };
+}
+
+const IMAGE_FILE = /\.(png|jpe?g)$/i;
+
+/**
+ * Every PNG or JPEG file of a folder, in file-name order, as one batch: fitted to `fit` (see imageFile),
+ * or, without it, grey images that must all have one size.
+ */
+export function readPngFolder(dir: string, fit?: [number, number, number]): ImageBatch {
   const names = readdirSync(dir)
-    .filter((f) => f.toLowerCase().endsWith('.png'))
+    .filter((f) => IMAGE_FILE.test(f))
     .sort();
-  if (names.length === 0) throw new FsmtlError(`${dir}: the folder holds no .png images`);
-  const images = names.map((f) => imagesFromPng(readBytes(join(dir, f), 'input image'), join(dir, f)));
-  const [h, w] = images[0].shape;
+  if (names.length === 0) throw new FsmtlError(`${dir}: the folder holds no .png or .jpg images`);
+  const images = names.map((f) => imageFile(readBytes(join(dir, f), 'input image'), join(dir, f), fit));
+  const [h, w, c] = images[0].shape;
   const odd = images.find((im) => im.shape[0] !== h || im.shape[1] !== w);
   if (odd) throw new FsmtlError(`${odd.files![0]}: image is ${odd.shape[0]}×${odd.shape[1]}, but ${names[0]} is ${h}×${w}; all images of a folder must have one size`);
-  const x = new Float32Array(images.length * h * w);
-  images.forEach((im, i) => x.set(im.x, i * h * w));
-  return { x, n: images.length, shape: [h, w, 1], format: 'png', files: names };
+  const size = h * w * c;
+  const x = new Float32Array(images.length * size);
+  images.forEach((im, i) => x.set(im.x, i * size));
+  return { x, n: images.length, shape: [h, w, c], format: images[0].format, files: names, resized: images.reduce((a, im) => a + (im.resized ?? 0), 0) };
 }
 
 /** Errors unless the images have the shape the model was trained on. */
@@ -214,13 +243,19 @@ export function checkInputShape(batch: ImageBatch, expected: [number, number, nu
   }
 }
 
-/** Reads input images from a file (IDX, .npy, .npz or PNG) or from a folder of PNG images. */
-export function readImages(path: string): ImageBatch {
+/**
+ * Reads input images from a file (IDX, .npy, .npz, PNG or JPEG) or from a folder of PNG/JPEG images.
+ * With `fit` (the model's input shape), image files are decoded to its channels and size (see
+ * imageFile); arrays are taken as they are and must already have the model's shape.
+ */
+export function readImages(path: string, fit?: [number, number, number]): ImageBatch {
   let isFolder = false;
   try {
     isFolder = statSync(path).isDirectory();
   } catch {
     // readBytes below reports the missing file
   }
-  return isFolder ? readPngFolder(path) : imagesFromBytes(readBytes(path, 'input images'), path);
+  if (isFolder) return readPngFolder(path, fit);
+  const bytes = readBytes(path, 'input images');
+  return isJpeg(bytes) || IMAGE_FILE.test(path) ? imageFile(bytes, path, fit) : imagesFromBytes(bytes, path);
 }

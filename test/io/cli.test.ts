@@ -150,8 +150,11 @@ test('predict: PNG files and folders give the same predictions as the same image
 
   const odd = new PNG({ width: 20, height: 28 });
   writeFileSync(join(folder, 'z-odd.png'), PNG.sync.write(odd));
-  assertOneLineError(fsmtl('predict', ck, folder), /z-odd\.png: image is 28×20, but img0\.png is 28×28/);
+  // An image of another size is cropped to the model's aspect ratio and resized, and the output says so.
+  const fitted = fsmtl('predict', ck, folder, '--task', 'digits');
+  assertOk(fitted);
+  assert.match(fitted.out, /9 images \(28×28×1, png, 1 of them centre-cropped and resized to the model's size\)/);
   const empty = join(dir, 'no-pngs');
   mkdirSync(empty);
-  assertOneLineError(fsmtl('predict', ck, empty), /no-pngs: the folder holds no \.png images/);
+  assertOneLineError(fsmtl('predict', ck, empty), /no-pngs: the folder holds no \.png or \.jpg images/);
 });

@@ -18,10 +18,13 @@ import { addModelCommands } from './model-commands.js';
 import { createProgress } from './progress.js';
 import { maskTable, methodLabel, perTaskTable } from './table.js';
 
+/** Decimal notation only: Number() would also read '0x10' as 16, '0b1' and '' as numbers. */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
 function number(name: string, integer = false) {
   return (v: string) => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    if (!DECIMAL.test(v) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
       throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'}, got '${v}'`);
     }
     return n;
@@ -35,11 +38,25 @@ function readConfigFile(path: string): TrainConfigInput {
   } catch (e) {
     throw new FsmtlError(`cannot read config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  let json: unknown;
   try {
-    return JSON.parse(text) as TrainConfigInput;
+    json = JSON.parse(text);
   } catch (e) {
     throw new FsmtlError(`config ${path} is not valid JSON: ${(e as Error).message}`);
   }
+  // [], true or null would otherwise train with the defaults (or fail deep inside).
+  if (!isObject(json)) throw new FsmtlError(`config ${path} must hold a JSON object of settings, not ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
+  return json as TrainConfigInput;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** A block of the config file (fs, mr, se) with the flags' fields over it; a block that is not an object is left for the schema to name. */
+function mergeBlock(fromFile: unknown, fromFlags: Record<string, unknown>): never {
+  // Typed `never`: it goes into the config input unvalidated, and parseTrainConfig names whatever is wrong.
+  if (fromFile === undefined) return fromFlags as never;
+  if (!isObject(fromFile)) return fromFile as never;
+  return { ...fromFile, ...fromFlags } as never;
 }
 
 /** Options shared by `train` and `demo`, mapped onto the config (flags override the config file). */
@@ -154,9 +171,9 @@ function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {})
       weighting: flags.weighting,
     }),
     ...defined(extra),
-    fs: { ...(file.fs ?? {}), ...fs },
-    mr: { ...(file.mr ?? {}), ...defined({ roamingEpochs: flags.roamingEpochs }) },
-    se: { ...(file.se ?? {}), ...defined({ reduction: flags.seReduction }) },
+    fs: mergeBlock(file.fs, fs),
+    mr: mergeBlock(file.mr, defined({ roamingEpochs: flags.roamingEpochs })),
+    se: mergeBlock(file.se, defined({ reduction: flags.seReduction })),
   };
 }
 

@@ -21,6 +21,7 @@ export const binary: TaskKind<BinarySpec> = {
     checkEachLabel(y, 1, where, (v) => v === 0 || v === 1, '0 or 1');
   },
   prepare: (s) => s,
+  baselineLoss: () => Math.LN2,
   encodeLabels: (y) => y,
   loss(out, y, _s, missing) {
     // softplus(z) − y·z = −[y log σ(z) + (1 − y) log σ(−z)]

@@ -30,6 +30,7 @@ export const multiclass: TaskKind<MulticlassSpec> = {
     checkEachLabel(y, 1, where, (v) => Number.isInteger(v) && v >= 0 && v < s.classes, `a class in 0…${s.classes - 1}`);
   },
   prepare: (s) => s,
+  baselineLoss: (s) => Math.log(s.classes),
   encodeLabels: (y) => y,
   loss(out, y, s, missing) {
     if (!missing) {

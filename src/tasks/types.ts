@@ -97,6 +97,11 @@ export interface TaskKind<S extends TaskSpec = TaskSpec> {
   prepare(spec: S, trainY: Float32Array, n: number): S;
   /** Labels as the loss and the Fisher see them (e.g. standardised); missing stays NaN. */
   encodeLabels(y: Float32Array, spec: S): Float32Array;
+  /**
+   * The loss of an uninformed constant prediction (uniform classes, a standardised mean): the trainer's
+   * divergence rule compares training losses with it.
+   */
+  baselineLoss(spec: S): number;
   /** Mean loss over the labelled examples of a batch; `missing` says whether the labels may hold NaN. */
   loss(out: tf.Tensor2D, y: tf.Tensor2D, spec: S, missing: boolean): tf.Scalar;
   fisher(spec: S, label: FisherLabel): FisherLikelihood;

@@ -159,6 +159,9 @@ function checkTasks(bench: Benchmark): Benchmark {
   return bench;
 }
 
+/** The divergence rule's factor: an epoch's mean loss above DIVERGED × a constant prediction's loss. */
+export const DIVERGED = 10;
+
 /** Shared parameters (and so Adam's state) beyond this many floats would not fit in memory: refuse them by name. */
 const MAX_SHARED_PARAMS = 2 ** 28;
 
@@ -361,6 +364,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
         });
       }
       trainMs += performance.now() - s0;
+      checkDivergence(lossSum.map((l) => l / batches.length), epoch);
       sample();
       if (epoch === 0) tensorsAfterFirstEpoch = liveTensors();
       opts.onEpochEnd?.({ epoch, masks, model });
@@ -432,6 +436,24 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     stateTensors(optState).forEach((t) => t.dispose());
     disposeTaskTensors(trainData);
     if (!trained) model.dispose();
+  }
+
+  /**
+   * The divergence rule (docs/method.md): a task whose mean training loss over an epoch is more than
+   * DIVERGED times that of a constant, uninformed prediction has diverged, even while its loss is still
+   * finite (a huge learning rate drives the weights far out and the loss with them); stop and say so.
+   */
+  function checkDivergence(epochLoss: number[], epoch: number): void {
+    epochLoss.forEach((loss, t) => {
+      const spec = bench.tasks[t].spec;
+      const baseline = kinds[t].baselineLoss(spec);
+      if (loss > DIVERGED * baseline) {
+        throw new FsmtlError(
+          `task '${bench.tasks[t].name}': training diverged at epoch ${epoch + 1}: its mean loss ${loss.toPrecision(3)} is more than ${DIVERGED} times ` +
+            `that of a constant prediction (${baseline.toPrecision(3)}); the learning rate ${config.lr} is likely too large (method ${config.method})`,
+        );
+      }
+    });
   }
 
   /** Task t's mean loss on a batch, from its head outputs. */

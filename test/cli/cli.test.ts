@@ -112,3 +112,22 @@ test('demo is a small experiment on the same runner and store: report, verdict, 
   assertOneLineError(fsmtl('demo', '--seeds', 'a,b'), /--seeds must be a comma-separated list of non-negative integers, got 'a'/);
   assertOneLineError(fsmtl('demo', '--seed', '3'), /demo takes --seeds \(a list\), not --seed/);
 });
+
+test('never silently wrong: config files that are not objects, non-object blocks, hex numbers, diverging learning rates', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsmtl-cfg-'));
+  for (const [name, text, pattern] of [
+    ['array.json', '[]', /array\.json must hold a JSON object of settings, not an array/],
+    ['true.json', 'true', /true\.json must hold a JSON object of settings, not boolean/],
+    ['null.json', 'null', /null\.json must hold a JSON object of settings, not null/],
+    ['fs5.json', '{"fs": 5}', /config\.fs: /],
+    ['fsabc.json', '{"fs": "abc"}', /config\.fs: /],
+    ['huge.json', '{"hidden": [200000, 200000], "trainPerTask": 100, "testPerTask": 100}', /hidden \[200000, 200000\] gives [\d,]{14} extractor parameters, more than fsmtl allocates/],
+  ] as const) {
+    writeFileSync(join(dir, name), text);
+    assertOneLineError(fsmtl('train', '--config', join(dir, name), '--quiet'), pattern);
+  }
+  assert.doesNotMatch(fsmtl('train', '--config', join(dir, 'fsabc.json'), '--quiet').err, /"0"/, 'no keys of a spread string');
+  assertOneLineError(fsmtl('train', '--epochs', '0x10'), /--epochs must be an integer, got '0x10'/);
+  assertOneLineError(fsmtl('train', '--keep', '1e-9', ...tiny), /keep ratio 1e-9 keeps .* of the [\d,]+ shared parameters, less than one per layer/);
+  assertOneLineError(fsmtl('train', '--lr', '1e6', ...tiny.filter((a) => a !== '--warmup' && a !== '0'), '--method', 'mtl'), /task '\w+': training diverged at epoch 1: its mean loss .* is more than 10 times that of a constant prediction .*; the learning rate 1000000 is likely too large/);
+});

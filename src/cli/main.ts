@@ -1,11 +1,11 @@
 // The `fsmtl` command line.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { BACKEND_NAMES, initEngine } from '../engine/setup.js';
 import { runTraining, runTrainingWithModel } from '../experiments/run.js';
 import { parseExperiment } from '../experiments/spec.js';
 import { benchmarkTable, verdict } from '../experiments/report.js';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { FS_PRESET_NAMES, FS_PRESETS } from '../train/fs-presets.js';
@@ -47,6 +47,17 @@ function readConfigFile(path: string): TrainConfigInput {
   // [], true or null would otherwise train with the defaults (or fail deep inside).
   if (!isObject(json)) throw new FsmtlError(`config ${path} must hold a JSON object of settings, not ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
   return json as TrainConfigInput;
+}
+
+/** Errors unless a file can be created at `path` (its folder made if needed), without leaving anything behind. */
+function checkWritable(path: string): void {
+  try {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+    accessSync(dirname(resolve(path)), fsConstants.W_OK);
+    if (existsSync(path) && statSync(path).isDirectory()) throw new Error('it is a folder');
+  } catch (e) {
+    throw new FsmtlError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -223,6 +234,8 @@ export function buildProgram(): Command {
       .option('--save <file>', 'write a checkpoint of the trained model (safetensors) here'),
   ).action(async (flags: TrainingFlags & { benchmark?: TrainConfig['benchmark']; method?: TrainConfig['method']; out?: string; save?: string }) => {
     const input = parseTrainConfig(configFrom(flags, { benchmark: flags.benchmark, method: flags.method }));
+    // Found now, not after the training: a folder that cannot be written to.
+    for (const path of [flags.out, flags.save]) if (path) checkWritable(path);
     const engine = await initEngine({ backend: input.backend });
     if (!flags.quiet) process.stderr.write(`engine: ${engine.backend}, ${engine.threads} thread(s)\n`);
     let bar: ReturnType<typeof createProgress> | undefined;

@@ -8,6 +8,7 @@ import { loadReference, type Reference } from './reference.js';
 import { renderSvg, svgToPng } from './render.js';
 import { buildReport, renderCsv, renderMarkdown, renderPerTaskCsv, type Report } from './report.js';
 import { storedOutcomes, type CorruptFile } from './store.js';
+import { FsmtlError } from '../util/errors.js';
 
 export interface PublishOptions {
   /** Folders to write the report to (default: the store folder itself). */
@@ -57,6 +58,11 @@ export async function publishReport(store: string, opts: PublishOptions = {}): P
     reference,
     referenceKeys: manifest?.referenceKeys ?? REFERENCE_KEYS,
   };
+  // A label that names no row would silently drop every significance test.
+  const labels = [...new Set(outcomes.map((o) => o.label))];
+  if (opts.against !== undefined && !labels.includes(opts.against)) {
+    throw new FsmtlError(`--against '${opts.against}' is not a method of ${store} (its methods: ${labels.join(', ')})`);
+  }
   const draft = buildReport(outcomes, base);
   const figures = opts.figures === false ? [] : draft.benchmarks.flatMap(benchmarkFigures);
   const rendered = await Promise.all(

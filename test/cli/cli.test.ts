@@ -131,3 +131,12 @@ test('never silently wrong: config files that are not objects, non-object blocks
   assertOneLineError(fsmtl('train', '--keep', '1e-9', ...tiny), /keep ratio 1e-9 keeps .* of the [\d,]+ shared parameters, less than one per layer/);
   assertOneLineError(fsmtl('train', '--lr', '1e6', ...tiny.filter((a) => a !== '--warmup' && a !== '0'), '--method', 'mtl'), /task '\w+': training diverged at epoch 1: its mean loss .* is more than 10 times that of a constant prediction .*; the learning rate 1000000 is likely too large/);
 });
+
+test('an unwritable --out or --save is named before any training', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsmtl-out-'));
+  writeFileSync(join(dir, 'file'), 'x');
+  const t0 = Date.now();
+  assertOneLineError(fsmtl('train', ...tiny, '--out', join(dir, 'file', 'r.json')), /cannot write .*file\/r\.json: (ENOTDIR|EEXIST)/);
+  assertOneLineError(fsmtl('train', ...tiny, '--save', dir), /cannot write .*: it is a folder/);
+  assert.ok(Date.now() - t0 < 60_000);
+});

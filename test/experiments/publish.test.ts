@@ -98,4 +98,5 @@ test('CLI: report prints the table; bad configs and folders end with one line na
   assertOneLineError(fsmtl('experiment', join(cfg, 'missing.json')), /cannot read experiment config .*missing\.json/);
   assertOneLineError(fsmtl('experiment', join(cfg, 'bad.json'), '--jobs', '0'), /--jobs must be a positive integer, got '0'/);
   assertOneLineError(fsmtl('report', join(cfg, 'nothing-here')), /no such folder: .*nothing-here/);
+  assertOneLineError(fsmtl('report', dir, '--against', 'NOPE', '--no-figures'), /--against 'NOPE' is not a method of .* \(its methods: .*FS/);
 });

@@ -14,6 +14,7 @@
 // whose ratio is a target, are repeated in interleaved rounds and summarised by the median round.
 //   node --import tsx bench/scaling.ts [--quick] [--tasks 2,8,40] [--backend native|wasm] [--with-native]
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -63,6 +64,9 @@ interface MaskUpdate {
     downloadMs: number;
     topKMs: number;
     tensorsMs: number;
+    /** CPU time of the same two (single-threaded JS, so less sensitive to a loaded machine than wall time). */
+    topKCpuMs: number;
+    tensorsCpuMs: number;
   };
 }
 
@@ -144,6 +148,20 @@ function trackTensorBytes(): () => number {
   return () => Math.max(peak, state.numBytes);
 }
 
+/**
+ * This process's peak RSS: VmHWM on Linux (per address space, so it starts afresh at exec), else getrusage's
+ * maxRSS (which on Linux a spawned child inherits from its parent's size at the fork).
+ */
+function peakRss(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 async function child(a: ChildArgs): Promise<ChildResult> {
   await initEngine({ backend: a.backend });
   const { bench, inputs } = homogeneousBinary(a.T, a.steps * BATCH, 200);
@@ -189,7 +207,7 @@ async function child(a: ChildArgs): Promise<ChildResult> {
     model.dispose();
   }
   out.peakTensorBytes = peakTensorBytes();
-  out.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  out.peakRssBytes = peakRss();
   return out;
 }
 
@@ -221,10 +239,17 @@ function maskUpdateParts(bench: Benchmark, model: Awaited<ReturnType<typeof trai
   }
   tf.dispose([x, ...ys]);
   const specs = model.specs;
+  const cpu = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
   const k0 = performance.now();
+  const kc = cpu();
   const masks = createMethod(config).masksFor({ epoch: config.fs.warmupEpochs, specs, numTasks: T, current: null, fisher: (t) => scores[t] })!;
   const topKMs = performance.now() - k0;
+  const topKCpuMs = cpu() - kc;
   const m0 = performance.now();
+  const mc = cpu();
   // trainer.ts maskTensors + unionTensors
   const masksT = masks.map((m) => m.map((part, i) => tf.tensor(Float32Array.from(part), specs[i].shape)));
   const unionT = specs.map((s, i) => {
@@ -233,8 +258,9 @@ function maskUpdateParts(bench: Benchmark, model: Awaited<ReturnType<typeof trai
     return tf.tensor(u, s.shape);
   });
   const tensorsMs = performance.now() - m0;
+  const tensorsCpuMs = cpu() - mc;
   tf.dispose([...masksT.flat(), ...unionT]);
-  return { fisherMs, downloadMs, topKMs, tensorsMs };
+  return { fisherMs, downloadMs, topKMs, tensorsMs, topKCpuMs, tensorsCpuMs };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -349,7 +375,10 @@ export async function benchScaling(opts: ScalingOptions = {}): Promise<void> {
     `  Fisher of all ${Tmax} tasks (N = ${FISHER_SAMPLES} each) ${fisherTotal.toFixed(0)} ms (${median(p.fisherMs).toFixed(1)} ms per task [${Math.min(...p.fisherMs).toFixed(1)}–${Math.max(...p.fisherMs).toFixed(1)}], ` +
       `of which downloading the scores ${p.downloadMs.toFixed(0)} ms)`,
   );
-  console.log(`  + top-K masks ${p.topKMs.toFixed(0)} ms (${(p.topKMs / Tmax).toFixed(1)} ms per task) + masks as tensors and their union ${p.tensorsMs.toFixed(0)} ms`);
+  console.log(
+    `  + top-K masks ${p.topKMs.toFixed(0)} ms (${(p.topKMs / Tmax).toFixed(1)} ms per task; CPU time ${p.topKCpuMs.toFixed(0)} ms) ` +
+      `+ masks as tensors and their union ${p.tensorsMs.toFixed(0)} ms (CPU time ${p.tensorsCpuMs.toFixed(0)} ms)`,
+  );
   console.log(`  = ${updateRatio.toFixed(1)} MTL (EW) steps at T = ${Tmax} (${mtlMax.toFixed(1)} ms: the step this target divides by, the cheapest, one pass for all tasks)`);
   console.log(`  = ${(updateMs / fsStepMax).toFixed(2)} masked FS steps at T = ${Tmax} (${fsStepMax.toFixed(1)} ms, one pass per task; for context only)`);
   console.log(

@@ -6,12 +6,14 @@
 //   FS forward      masks in force (timed after a one-epoch dense warm-up): one pass per task on S_t ⊙ θ
 //   FS update       the same with a dense forward pass and masked updates
 //   MTL+PCGrad      one pass per task; the T gradients are flattened into JS and combined there
-// Per configuration: median ms per step after warm-up steps [min–max over the timed steps], peak RSS of
-// its process, and peak tfjs tensor bytes (sampled at every kernel launch, so intra-step peaks count).
-// Then one FS mask update at the largest T (the Fisher estimate of every task, N = 256 each, the top-K
-// masks and their upload as tensors), as a multiple of one MTL (EW) step at that T.
-// Each configuration runs in a child process of its own, so that its peak RSS is its own; the MTL runs,
-// whose ratio is a target, are repeated in interleaved rounds and summarised by the median round.
+// Per configuration, in a child process of its own (so that its peak RSS is its own): median ms per step
+// after warm-up steps [min–max over the timed steps], peak RSS, and peak tfjs tensor bytes (sampled at every
+// kernel launch, so intra-step peaks count).
+// The targets compare figures measured side by side, in one more child process, over interleaved rounds (the
+// machine is shared and its load drifts): per round an MTL run at the smallest T, an MTL run at the largest
+// T, then one FS mask update at the largest T on that run's trained model, timed part by part as the trainer
+// runs it (the Fisher estimate of every task, N = 256 each; the top-K masks; the masks as tensors). Ratios are
+// per round; the median round's is the figure.
 //   node --import tsx bench/scaling.ts [--quick] [--tasks 2,8,40] [--backend native|wasm] [--with-native]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -40,16 +42,46 @@ const BATCH = 128;
 const KEEP = 0.3;
 const FISHER_SAMPLES = 256;
 
-interface ChildArgs {
-  variant: Variant;
-  T: number;
+interface CommonArgs {
   backend: 'native' | 'wasm';
   /** Steps per epoch. */
   steps: number;
-  /** Leading steps of the timed epoch(s) not timed. */
+  /** Leading steps of a timed epoch not timed. */
   skip: number;
-  /** Time the parts of one FS mask update outside the trainer too. */
-  breakdown: boolean;
+}
+
+/** One configuration: its step times and memory. */
+interface ConfigArgs extends CommonArgs {
+  kind: 'config';
+  variant: Variant;
+  T: number;
+}
+
+/** The targets' figures: MTL at T0 and T, and the FS mask update at T, in interleaved rounds. */
+interface TargetArgs extends CommonArgs {
+  kind: 'targets';
+  T0: number;
+  T: number;
+  rounds: number;
+}
+
+type ChildArgs = ConfigArgs | TargetArgs;
+
+interface Parts {
+  fisherMs: number[];
+  /** Of which: the per-task scores' download (dataSync). */
+  downloadMs: number;
+  topKMs: number;
+  tensorsMs: number;
+  /** CPU time of the same two (single-threaded JS, so less sensitive to a loaded machine than wall time). */
+  topKCpuMs: number;
+  tensorsCpuMs: number;
+}
+
+interface TargetRound {
+  mtl0: number[];
+  mtlT: number[];
+  parts: Parts;
 }
 
 interface MaskUpdate {
@@ -57,17 +89,6 @@ interface MaskUpdate {
   inTrainerMs: number;
   /** The trainer's own timer around its T Fisher estimates. */
   trainerFisherMs: number;
-  /** Measured again outside the trainer, on the trained model: */
-  parts?: {
-    fisherMs: number[];
-    /** Of which: the per-task tensors' download (dataSync). */
-    downloadMs: number;
-    topKMs: number;
-    tensorsMs: number;
-    /** CPU time of the same two (single-threaded JS, so less sensitive to a loaded machine than wall time). */
-    topKCpuMs: number;
-    tensorsCpuMs: number;
-  };
 }
 
 interface ChildResult {
@@ -162,7 +183,19 @@ function peakRss(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
-async function child(a: ChildArgs): Promise<ChildResult> {
+const trainInput = (variant: Variant, a: CommonArgs, epochs: number): TrainConfigInput => ({
+  method: variant.startsWith('fs') ? 'fs' : 'mtl',
+  weighting: variant === 'pcgrad' ? 'pcgrad' : 'ew',
+  keep: KEEP,
+  epochs,
+  batchSize: BATCH,
+  validation: 0,
+  seed: 0,
+  backend: a.backend,
+  fs: { warmupEpochs: 1, interval: 1, samples: FISHER_SAMPLES, placement: variant === 'fs-update' ? 'update' : 'forward' },
+});
+
+async function childConfig(a: ConfigArgs): Promise<ChildResult> {
   await initEngine({ backend: a.backend });
   const { bench, inputs } = homogeneousBinary(a.T, a.steps * BATCH, 200);
   const peakTensorBytes = trackTensorBytes();
@@ -170,18 +203,7 @@ async function child(a: ChildArgs): Promise<ChildResult> {
   const fs = a.variant.startsWith('fs');
   // MTL: 3 epochs, the first untimed; FS: a dense warm-up epoch, then the masked epoch that is timed; PCGrad: 1 epoch.
   const epochs = a.variant === 'mtl' ? 3 : fs ? 2 : 1;
-  const input: TrainConfigInput = {
-    method: fs ? 'fs' : 'mtl',
-    weighting: a.variant === 'pcgrad' ? 'pcgrad' : 'ew',
-    keep: KEEP,
-    epochs,
-    batchSize: BATCH,
-    validation: 0,
-    seed: 0,
-    backend: a.backend,
-    fs: { warmupEpochs: 1, interval: 1, samples: FISHER_SAMPLES, placement: a.variant === 'fs-update' ? 'update' : 'forward' },
-  };
-  const config = parseTrainConfig(input);
+  const config = parseTrainConfig(trainInput(a.variant, a, epochs));
   const firstTimedEpoch = a.variant === 'pcgrad' ? 0 : 1;
   const stepMs: number[] = [];
   let last = 0;
@@ -197,25 +219,54 @@ async function child(a: ChildArgs): Promise<ChildResult> {
       last = now;
     },
   });
+  model.dispose();
   const out: ChildResult = { stepMs, baseRssBytes, peakRssBytes: 0, peakTensorBytes: 0, inputs };
-  try {
-    if (fs) {
-      out.maskUpdate = { inTrainerMs: firstMaskedStep - lastWarmupStep - median(stepMs), trainerFisherMs: result.timings.fisherSeconds * 1000 };
-      if (a.breakdown) out.maskUpdate.parts = maskUpdateParts(bench, model, config);
-    }
-  } finally {
-    model.dispose();
-  }
+  if (fs) out.maskUpdate = { inTrainerMs: firstMaskedStep - lastWarmupStep - median(stepMs), trainerFisherMs: result.timings.fisherSeconds * 1000 };
   out.peakTensorBytes = peakTensorBytes();
   out.peakRssBytes = peakRss();
   return out;
 }
 
+/** Step times of an MTL (EW) run of 2 epochs (the second timed), and its trained model. */
+async function mtlSteps(bench: Benchmark, a: CommonArgs) {
+  const stepMs: number[] = [];
+  let last = 0;
+  const trained = await trainModel(parseTrainConfig(trainInput('mtl', a, 2)), bench, {
+    onProgress: (e) => {
+      if (e.phase !== 'train') return;
+      const now = performance.now();
+      if (e.epoch === 1 && e.step > 1 + a.skip) stepMs.push(now - last);
+      last = now;
+    },
+  });
+  return { stepMs, model: trained.model };
+}
+
+async function childTargets(a: TargetArgs): Promise<{ rounds: TargetRound[] }> {
+  await initEngine({ backend: a.backend });
+  const n = a.steps * BATCH;
+  const small = homogeneousBinary(a.T0, n, 200).bench;
+  const large = homogeneousBinary(a.T, n, 200).bench;
+  const fsConfig = parseTrainConfig(trainInput('fs-forward', a, 2));
+  const rounds: TargetRound[] = [];
+  for (let r = 0; r < a.rounds; r++) {
+    const s = await mtlSteps(small, a);
+    s.model.dispose();
+    const l = await mtlSteps(large, a);
+    try {
+      rounds.push({ mtl0: s.stepMs, mtlT: l.stepMs, parts: maskUpdateParts(large, l.model, fsConfig) });
+    } finally {
+      l.model.dispose();
+    }
+  }
+  return { rounds };
+}
+
 /**
- * One FS mask update again, piece by piece, as the trainer runs it (trainer.ts: estimateFisher for every
- * task, the method's masksFor, then maskTensors and unionTensors), on the trained model.
+ * One FS mask update, part by part, as the trainer runs it (trainer.ts: estimateFisher for every task, the
+ * method's masksFor, then maskTensors and unionTensors), on a trained model.
  */
-function maskUpdateParts(bench: Benchmark, model: Awaited<ReturnType<typeof trainModel>>['model'], config: ReturnType<typeof parseTrainConfig>) {
+function maskUpdateParts(bench: Benchmark, model: Awaited<ReturnType<typeof trainModel>>['model'], config: ReturnType<typeof parseTrainConfig>): Parts {
   const T = bench.tasks.length;
   const tr = bench.tasks[0].train;
   const x = tf.tensor4d(tr.x, [tr.n, ...bench.inputShape]);
@@ -266,7 +317,9 @@ function maskUpdateParts(bench: Benchmark, model: Awaited<ReturnType<typeof trai
 // ---------------------------------------------------------------------------------------------------------
 // Parent: runs the children, prints the table and the targets.
 
-function runChild(a: ChildArgs): ChildResult {
+function runChild(a: ConfigArgs): ChildResult;
+function runChild(a: TargetArgs): { rounds: TargetRound[] };
+function runChild(a: ChildArgs): unknown {
   const script = fileURLToPath(import.meta.url);
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--child', JSON.stringify(a)], {
     encoding: 'utf8',
@@ -275,9 +328,9 @@ function runChild(a: ChildArgs): ChildResult {
   });
   if (r.status !== 0) {
     const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`${LABELS[a.variant]}, T = ${a.T}: ${why}`);
+    throw new Error(`${a.kind === 'config' ? `${LABELS[a.variant]}, T = ${a.T}` : 'targets'}: ${why}`);
   }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as unknown;
 }
 
 export interface ScalingOptions {
@@ -291,13 +344,13 @@ export interface ScalingOptions {
 export async function benchScaling(opts: ScalingOptions = {}): Promise<void> {
   const quick = opts.quick ?? false;
   const tasks = opts.tasks ?? [2, 8, 40];
+  const T0 = Math.min(...tasks);
   const Tmax = Math.max(...tasks);
   const status = nativeStatus();
   const backend = opts.backend ?? (status.available ? 'native' : 'wasm');
   const info = await initEngine({ backend });
-  const mtlRounds = quick ? 1 : 3;
-  const steps = quick ? 6 : 12;
-  const skip = quick ? 1 : 2;
+  const common: CommonArgs = { backend, steps: quick ? 6 : 12, skip: quick ? 1 : 2 };
+  const rounds = quick ? 1 : 3;
   console.log(
     `## Cost as tasks grow: T binary tasks on one input set (homogeneous), MLP 784-512-512, batch ${BATCH}, p = ${KEEP}, ` +
       `Fisher N = ${FISHER_SAMPLES} per task`,
@@ -305,98 +358,77 @@ export async function benchScaling(opts: ScalingOptions = {}): Promise<void> {
   console.log(`engine: ${backend === 'native' ? 'native (built)' : `wasm (native engine: ${status.available ? 'not chosen' : status.reason})`}; ${describeEngine(info)}`);
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${availableParallelism()} cores`);
 
-  const base = { backend, steps, skip, breakdown: false };
-  const results = new Map<string, ChildResult[]>();
-  const key = (v: Variant, T: number) => `${v}/${T}`;
-  const record = (v: Variant, T: number, r: ChildResult) => {
-    const k = key(v, T);
-    results.set(k, [...(results.get(k) ?? []), r]);
-  };
-  // MTL rounds interleaved over T (the ratio target compares them), the masked and weighted runs once each,
-  // then one more MTL round, so that a slow spell of the machine is not all on one side of the ratio.
-  const mtlRound = () => tasks.forEach((T) => record('mtl', T, runChild({ ...base, variant: 'mtl', T })));
-  for (let r = 0; r < mtlRounds - 1; r++) mtlRound();
-  for (const T of tasks) {
-    for (const variant of ['fs-forward', 'fs-update', 'pcgrad'] as const) {
-      record(variant, T, runChild({ ...base, variant, T, breakdown: variant === 'fs-forward' && T === Tmax }));
-    }
-  }
-  mtlRound();
-  console.log(`inputs: ${results.values().next().value![0].inputs}; each configuration in its own process`);
-
-  /** A configuration's figures; for repeated ones, the round with the median step time. */
-  const figure = (v: Variant, T: number) => {
-    const rs = results.get(key(v, T))!;
-    const meds = rs.map((r) => median(r.stepMs));
-    const order = meds.map((m, i) => [m, i]).sort((a, b) => a[0] - b[0]);
-    const pick = order[(order.length - 1) >> 1][1];
-    return { r: rs[pick], ms: meds[pick], rounds: meds };
-  };
   const variants: Variant[] = ['mtl', 'fs-forward', 'fs-update', 'pcgrad'];
-  const header = ['', 'T', 'ms/step median [min–max]', `× T = ${tasks[0]}`, 'peak RSS MiB', 'peak tensors MiB'];
+  const results = new Map<string, ChildResult>();
+  for (const T of tasks) for (const variant of variants) results.set(`${variant}/${T}`, runChild({ ...common, kind: 'config', variant, T }));
+  const targets = runChild({ ...common, kind: 'targets', T0, T: Tmax, rounds }).rounds;
+  console.log(`inputs: ${results.values().next().value!.inputs}; each configuration in its own process`);
+
+  const fig = (v: Variant, T: number) => results.get(`${v}/${T}`)!;
+  const range = (xs: number[]) => `[${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]`;
+  const header = ['', 'T', 'ms/step median [min–max]', `× T = ${T0}`, 'peak RSS MiB', 'peak tensors MiB'];
   const rows: string[][] = [];
   for (const v of variants) {
-    const ref = figure(v, tasks[0]).ms;
+    const ref = median(fig(v, T0).stepMs);
     for (const T of tasks) {
-      const { r, ms, rounds } = figure(v, T);
-      const roundsNote = rounds.length > 1 ? ` (round medians ${rounds.map((m) => m.toFixed(1)).join(', ')})` : '';
-      rows.push([
-        T === tasks[0] ? LABELS[v] : '',
-        String(T),
-        `${ms.toFixed(1)} [${Math.min(...r.stepMs).toFixed(1)}–${Math.max(...r.stepMs).toFixed(1)}]${roundsNote}`,
-        (ms / ref).toFixed(2),
-        MiB(r.peakRssBytes),
-        MiB(r.peakTensorBytes),
-      ]);
+      const r = fig(v, T);
+      const ms = median(r.stepMs);
+      rows.push([T === tasks[0] ? LABELS[v] : '', String(T), `${ms.toFixed(1)} ${range(r.stepMs)}`, (ms / ref).toFixed(2), MiB(r.peakRssBytes), MiB(r.peakTensorBytes)]);
     }
   }
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
   for (const r of [header, ...rows]) console.log(r.map((c, i) => (i === 0 || i === 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-  const timed = figure('mtl', tasks[0]).r.stepMs.length;
-  const timedMasked = figure('fs-forward', tasks[0]).r.stepMs.length;
-  const bases = [...results.values()].flat().map((r) => r.baseRssBytes);
+  const bases = [...results.values()].map((r) => r.baseRssBytes);
   console.log(
-    `timed steps per figure: MTL ${timed} (epochs 2–3 of ${steps} steps), FS ${timedMasked} (masked epoch, after a dense warm-up epoch), ` +
-      `PCGrad ${figure('pcgrad', tasks[0]).r.stepMs.length} (first ${skip + 1} steps not timed); ` +
-      `RSS before training (engine + data) ${MiB(Math.min(...bases))}–${MiB(Math.max(...bases))} MiB`,
+    `timed steps per figure: MTL ${fig('mtl', T0).stepMs.length} (epochs 2–3 of ${common.steps} steps), FS ${fig('fs-forward', T0).stepMs.length} ` +
+      `(the masked epoch, after a dense warm-up epoch), PCGrad ${fig('pcgrad', T0).stepMs.length} (first ${common.skip + 1} steps of an epoch not timed); ` +
+      `RSS before training (engine + data) ${MiB(Math.min(...bases))}–${MiB(Math.max(...bases))} MiB. ` +
+      `The × T = ${T0} column compares processes run at different times; the targets below compare figures taken side by side.`,
+  );
+  const first = fig('fs-forward', Tmax).maskUpdate!;
+  console.log(
+    `FS (forward), T = ${Tmax}, in the trainer: the first mask update (last warm-up step to first masked step, less one median masked step) took ` +
+      `${first.inTrainerMs.toFixed(0)} ms, ${first.trainerFisherMs.toFixed(0)} ms of it in the trainer's Fisher timer; it also holds the first masked step's one-time extra cost.`,
   );
 
-  // One FS mask update at the largest T: its parts, timed one by one on the trained model as the trainer runs them.
-  const fsRun = figure('fs-forward', Tmax).r.maskUpdate!;
-  const p = fsRun.parts!;
-  const mtlMax = figure('mtl', Tmax).ms;
-  const fsStepMax = figure('fs-forward', Tmax).ms;
-  const fisherTotal = p.fisherMs.reduce((a, b) => a + b, 0);
-  const updateMs = fisherTotal + p.topKMs + p.tensorsMs;
-  const updateRatio = updateMs / mtlMax;
+  // Targets, from the paired rounds.
+  const per = targets.map((t) => {
+    const m0 = median(t.mtl0);
+    const mT = median(t.mtlT);
+    const fisher = t.parts.fisherMs.reduce((a, b) => a + b, 0);
+    const update = fisher + t.parts.topKMs + t.parts.tensorsMs;
+    return { m0, mT, fisher, update, mtlRatio: mT / m0, updateRatio: update / mT, t };
+  });
+  const mid = <K extends 'mtlRatio' | 'updateRatio'>(k: K) => [...per].sort((a, b) => a[k] - b[k])[(per.length - 1) >> 1];
+  const list = (xs: number[], d = 2) => xs.map((x) => x.toFixed(d)).join(', ');
   console.log();
-  console.log(`FS mask update at T = ${Tmax}: ${updateMs.toFixed(0)} ms =`);
+  console.log(`Side by side in one process, ${rounds} round(s) of: MTL (EW) at T = ${T0}, MTL (EW) at T = ${Tmax}, one FS mask update at T = ${Tmax} on that run's model`);
+  console.log(`  MTL ms/step, T = ${T0}: ${list(per.map((p) => p.m0), 1)}; T = ${Tmax}: ${list(per.map((p) => p.mT), 1)} (medians of ${targets[0].mtl0.length} steps per round)`);
+  const u = mid('updateRatio');
+  const p = u.t.parts;
+  console.log(`  FS mask update at T = ${Tmax}, ms: ${list(per.map((x) => x.update), 0)}; the median round's parts:`);
   console.log(
-    `  Fisher of all ${Tmax} tasks (N = ${FISHER_SAMPLES} each) ${fisherTotal.toFixed(0)} ms (${median(p.fisherMs).toFixed(1)} ms per task [${Math.min(...p.fisherMs).toFixed(1)}–${Math.max(...p.fisherMs).toFixed(1)}], ` +
-      `of which downloading the scores ${p.downloadMs.toFixed(0)} ms)`,
+    `    Fisher of all ${Tmax} tasks ${u.fisher.toFixed(0)} ms (${median(p.fisherMs).toFixed(1)} ms per task ${range(p.fisherMs)}, of which downloading the scores ${p.downloadMs.toFixed(0)} ms)`,
   );
   console.log(
-    `  + top-K masks ${p.topKMs.toFixed(0)} ms (${(p.topKMs / Tmax).toFixed(1)} ms per task; CPU time ${p.topKCpuMs.toFixed(0)} ms) ` +
+    `    + top-K masks ${p.topKMs.toFixed(0)} ms (${(p.topKMs / Tmax).toFixed(1)} ms per task; CPU time ${p.topKCpuMs.toFixed(0)} ms) ` +
       `+ masks as tensors and their union ${p.tensorsMs.toFixed(0)} ms (CPU time ${p.tensorsCpuMs.toFixed(0)} ms)`,
   );
-  console.log(`  = ${updateRatio.toFixed(1)} MTL (EW) steps at T = ${Tmax} (${mtlMax.toFixed(1)} ms: the step this target divides by, the cheapest, one pass for all tasks)`);
-  console.log(`  = ${(updateMs / fsStepMax).toFixed(2)} masked FS steps at T = ${Tmax} (${fsStepMax.toFixed(1)} ms, one pass per task; for context only)`);
   console.log(
-    `  In the trainer, the first update (last warm-up step to first masked step, less one median masked step) took ${fsRun.inTrainerMs.toFixed(0)} ms, ` +
-      `its Fisher timer ${fsRun.trainerFisherMs.toFixed(0)} ms: that also holds the first masked step's one-time extra cost.`,
+    `    = ${u.updateRatio.toFixed(1)} MTL (EW) steps at T = ${Tmax} (${u.mT.toFixed(1)} ms: the step the target divides by, the cheapest one, one pass for all tasks); ` +
+      `= ${(u.update / median(fig('fs-forward', Tmax).stepMs)).toFixed(2)} masked FS steps at T = ${Tmax} (from the table; for context only)`,
   );
+
   console.log();
-  console.log('Targets');
-  const mtlRatio = mtlMax / figure('mtl', tasks[0]).ms;
+  console.log('Targets (per-round ratios in brackets)');
   const holds = (ok: boolean) => (ok ? 'holds' : 'FAILS');
-  console.log(`  MTL step, T = ${Tmax} / T = ${tasks[0]}                   ${mtlRatio.toFixed(2)}  (≤ 1.5)   ${holds(mtlRatio <= 1.5)}`);
-  console.log(`  FS mask update, T = ${Tmax} / MTL (EW) step, T = ${Tmax}   ${updateRatio.toFixed(1)}  (≤ 10)    ${holds(updateRatio <= 10)}`);
+  const m = mid('mtlRatio');
+  const line = (label: string, value: string, target: string, ok: boolean) => console.log(`  ${label.padEnd(52)} ${value.padEnd(22)} ${target.padEnd(8)} ${holds(ok)}`);
+  line(`MTL (EW) step, T = ${Tmax} / T = ${T0}`, `${m.mtlRatio.toFixed(2)} [${list(per.map((x) => x.mtlRatio))}]`, '≤ 1.5', m.mtlRatio <= 1.5);
+  line(`FS mask update, T = ${Tmax} / MTL (EW) step, T = ${Tmax}`, `${u.updateRatio.toFixed(1)} [${list(per.map((x) => x.updateRatio), 1)}]`, '≤ 10', u.updateRatio <= 10);
   const n = opts.fsEpochVsPytorch;
-  if (n) {
-    console.log(`  FS epoch on hetero3, ${n.engine} / PyTorch (bench/native.ts, above)  ${n.ratio.toFixed(2)}  (≤ ${n.target})   ${holds(n.ratio <= n.target)}`);
-  } else {
-    console.log('  FS epoch on hetero3 / PyTorch: not measured in this run (bench/native.ts, or --with-native)');
-  }
+  if (n) line(`FS epoch on hetero3, ${n.engine} / PyTorch (bench/native.ts)`, n.ratio.toFixed(2), `≤ ${n.target}`, n.ratio <= n.target);
+  else console.log('  FS epoch on hetero3 / PyTorch: not measured in this run (bench/native.ts, or --with-native)');
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log();
 }
@@ -409,7 +441,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const childArgs = arg('--child');
   const main = async () => {
     if (childArgs) {
-      console.log(JSON.stringify(await child(JSON.parse(childArgs) as ChildArgs)));
+      const a = JSON.parse(childArgs) as ChildArgs;
+      console.log(JSON.stringify(a.kind === 'config' ? await childConfig(a) : await childTargets(a)));
       return;
     }
     const quick = process.argv.includes('--quick');

@@ -73,9 +73,6 @@ interface Parts {
   downloadMs: number;
   topKMs: number;
   tensorsMs: number;
-  /** CPU time of the same two (single-threaded JS, so less sensitive to a loaded machine than wall time). */
-  topKCpuMs: number;
-  tensorsCpuMs: number;
 }
 
 interface TargetRound {
@@ -290,17 +287,10 @@ function maskUpdateParts(bench: Benchmark, model: Awaited<ReturnType<typeof trai
   }
   tf.dispose([x, ...ys]);
   const specs = model.specs;
-  const cpu = () => {
-    const c = process.cpuUsage();
-    return (c.user + c.system) / 1000;
-  };
   const k0 = performance.now();
-  const kc = cpu();
   const masks = createMethod(config).masksFor({ epoch: config.fs.warmupEpochs, specs, numTasks: T, current: null, fisher: (t) => scores[t] })!;
   const topKMs = performance.now() - k0;
-  const topKCpuMs = cpu() - kc;
   const m0 = performance.now();
-  const mc = cpu();
   // trainer.ts maskTensors + unionTensors
   const masksT = masks.map((m) => m.map((part, i) => tf.tensor(Float32Array.from(part), specs[i].shape)));
   const unionT = specs.map((s, i) => {
@@ -309,9 +299,8 @@ function maskUpdateParts(bench: Benchmark, model: Awaited<ReturnType<typeof trai
     return tf.tensor(u, s.shape);
   });
   const tensorsMs = performance.now() - m0;
-  const tensorsCpuMs = cpu() - mc;
   tf.dispose([...masksT.flat(), ...unionT]);
-  return { fisherMs, downloadMs, topKMs, tensorsMs, topKCpuMs, tensorsCpuMs };
+  return { fisherMs, downloadMs, topKMs, tensorsMs };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -411,8 +400,7 @@ export async function benchScaling(opts: ScalingOptions = {}): Promise<void> {
     `    Fisher of all ${Tmax} tasks ${u.fisher.toFixed(0)} ms (${median(p.fisherMs).toFixed(1)} ms per task ${range(p.fisherMs)}, of which downloading the scores ${p.downloadMs.toFixed(0)} ms)`,
   );
   console.log(
-    `    + top-K masks ${p.topKMs.toFixed(0)} ms (${(p.topKMs / Tmax).toFixed(1)} ms per task; CPU time ${p.topKCpuMs.toFixed(0)} ms) ` +
-      `+ masks as tensors and their union ${p.tensorsMs.toFixed(0)} ms (CPU time ${p.tensorsCpuMs.toFixed(0)} ms)`,
+    `    + top-K masks ${p.topKMs.toFixed(0)} ms (${(p.topKMs / Tmax).toFixed(1)} ms per task) + masks as tensors and their union ${p.tensorsMs.toFixed(0)} ms`,
   );
   console.log(
     `    = ${u.updateRatio.toFixed(1)} MTL (EW) steps at T = ${Tmax} (${u.mT.toFixed(1)} ms: the step the target divides by, the cheapest one, one pass for all tasks); ` +

@@ -104,7 +104,7 @@ const median = (xs: number[]): number => {
 const MiB = (b: number) => (b / 2 ** 20).toFixed(0);
 
 // ---------------------------------------------------------------------------------------------------------
-// Child: one configuration.
+// Children: one configuration each, and one for the targets' paired rounds.
 
 /** T binary tasks over the same n images (one Float32Array shared by every task: a homogeneous benchmark). */
 function homogeneousBinary(T: number, nTrain: number, nTest: number): { bench: Benchmark; inputs: string } {

@@ -5,6 +5,8 @@
 //   4. live tensors after the first and the last epoch, and peak memory of a demo-sized run
 //   5. every sharing method and weighting: ms per step relative to MTL (bench/methods.ts, issue #4)
 //   6. inference: predictions/s of a task's dense network and of its exported sparse model (issue #6)
+//   7. cost as tasks grow: ms per step and peak memory at T = 2, 8, 40 binary tasks, one FS mask update at
+//      T = 40 in MTL steps, with the targets (bench/scaling.ts; --skip-scaling)
 //   0. first: native engine vs wasm vs PyTorch on the same shapes (bench/native.ts, issue #7; --skip-native)
 import { benchKernels } from './kernels.js';
 import { initEngine } from '../src/engine/setup.js';
@@ -12,7 +14,8 @@ import { runTraining } from '../src/experiments/run.js';
 import type { TrainConfigInput } from '../src/train/config.js';
 import { benchMethods } from './methods.js';
 import { benchInference } from './inference.js';
-import { benchNative } from './native.js';
+import { benchNative, type NativeSummary } from './native.js';
+import { benchScaling } from './scaling.js';
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const arg = (name: string) => process.argv.includes(name);
@@ -21,8 +24,9 @@ async function main() {
   const engine = await initEngine({});
   console.log(`engine: ${engine.backend}, ${engine.threads} thread(s); fsmtl kernels: ${engine.registeredKernels.join(', ') || 'none'}\n`);
 
+  let native: NativeSummary | null = null;
   if (!arg('--skip-native')) {
-    await benchNative({ quick: arg('--quick') });
+    native = await benchNative({ quick: arg('--quick') });
     await initEngine({ backend: engine.backend as 'native' | 'wasm' | 'cpu' | 'tensorflow' });
   }
 
@@ -61,6 +65,10 @@ async function main() {
   }
   console.log();
   await benchInference();
+  if (!arg('--skip-scaling')) {
+    console.log();
+    await benchScaling({ quick: arg('--quick'), fsEpochVsPytorch: native?.fsEpochVsPytorch ?? null });
+  }
 }
 
 main().then(

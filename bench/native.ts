@@ -128,7 +128,12 @@ function summarise(rounds: Figures[]): { median: Figures; min: Figures; max: Fig
   return { median: pick(median), min: pick((xs) => Math.min(...xs)), max: pick((xs) => Math.max(...xs)) };
 }
 
-export async function benchNative(opts: { quick?: boolean; engines?: string[]; rounds?: number } = {}): Promise<void> {
+/** What bench.ts carries into its later sections: the FS epoch ratio of the first engine to PyTorch (null without PyTorch). */
+export interface NativeSummary {
+  fsEpochVsPytorch: { ratio: number; target: number; engine: string } | null;
+}
+
+export async function benchNative(opts: { quick?: boolean; engines?: string[]; rounds?: number } = {}): Promise<NativeSummary> {
   const quick = opts.quick ?? false;
   const rounds = opts.rounds ?? (quick ? 1 : 3);
   const status = nativeStatus();
@@ -183,6 +188,12 @@ export async function benchNative(opts: { quick?: boolean; engines?: string[]; r
   for (const r of [header, ...rows]) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log();
+  const first = ratioCols[0];
+  return {
+    fsEpochVsPytorch: first
+      ? { ratio: results[first].median.fsEpochMs / results['pytorch'].median.fsEpochMs, target: TARGETS.fsEpochMs, engine: first }
+      : null,
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keepCount, kthSmallest, topKMask } from '../../src/sparse/topk.js';
+import { keepCount, kthSmallest, RADIX_MIN, topKMask } from '../../src/sparse/topk.js';
 import { maskFromScores, randomMask } from '../../src/sparse/masks.js';
 import { maskStats } from '../../src/sparse/mask-stats.js';
 import { paramSpecs } from '../../src/model/layers.js';
@@ -58,6 +58,43 @@ test('topKMask equals the sort-based definition on tied random scores', () => {
       assert.equal(m[i], want, `k = ${k}, index ${i}`);
     });
   }
+});
+
+/** The definition: ones at the k largest scores, ties at the k-th largest to the lower index. */
+function sortedTopK(scores: Float32Array, k: number): Uint8Array {
+  const threshold = Float32Array.from(scores).sort()[scores.length - k];
+  let ties = k - scores.filter((v) => v > threshold).length;
+  return Uint8Array.from(scores, (v) => (v > threshold || (v === threshold && ties-- > 0) ? 1 : 0));
+}
+
+test('topKMask on long vectors (radix select) equals the sort-based definition', () => {
+  const rng = new Rng(11);
+  const n = RADIX_MIN + 1234;
+  const r = () => Float32Array.from({ length: n }, () => rng.next());
+  const cases: [string, Float32Array][] = [
+    ['uniform', r()],
+    ['heavy-tailed, a quarter exact zeros (Fisher-like)', Float32Array.from(r(), (u) => (u < 0.25 ? 0 : Math.exp(8 * (u - 0.5)) * 1e-6))],
+    ['few distinct values (ties)', Float32Array.from(r(), (u) => Math.floor(u * 7) / 7)],
+    ['signed, with −0, +0 and infinities', Float32Array.from(r(), (u, i) => (i % 97 === 0 ? -0 : i % 89 === 0 ? 0 : i % 83 === 0 ? Infinity : i % 79 === 0 ? -Infinity : u - 0.5))],
+    ['values sharing their high bits', Float32Array.from(r(), (u) => 1 + u * 1e-5)],
+    ['constant', new Float32Array(n).fill(0.25)],
+  ];
+  for (const [name, scores] of cases) {
+    const before = Float32Array.from(scores);
+    for (const k of [1, 2, Math.round(0.3 * n), n >> 1, n - 1]) {
+      const m = topKMask(scores, k);
+      assert.equal(ones(m), k, `${name}, k = ${k}`);
+      assert.deepEqual(m, sortedTopK(scores, k), `${name}, k = ${k}`);
+    }
+    assert.deepEqual(scores, before, `${name}: scores unchanged`);
+  }
+  const withNaN = r();
+  withNaN[n - 3] = NaN;
+  assert.throws(() => topKMask(withNaN, 5), /NaN/);
+  // A view into a larger buffer at an offset.
+  const big = r();
+  const view = big.subarray(7);
+  assert.deepEqual(topKMask(view, 1000), sortedTopK(view, 1000));
 });
 
 test('keepCount rounds p·n and keeps at least one', () => {

@@ -17,7 +17,7 @@ export { train, trainModel, FSMTL_VERSION, type TrainedModel, type TrainResult, 
 export { parseTrainConfig, trainConfigSchema, METHOD_NAMES, BENCHMARK_NAMES, type TrainConfig, type TrainConfigInput, type FsOptions } from './train/config.js';
 export { loadBenchmark, resolveDataDir, readIdxFile, parseIdx, readNpyFile, readNpzFile, parseNpy, parseNpz } from './data/index.js';
 export type { Benchmark, TaskData, Split } from './data/types.js';
-export { makeExtractor, mlpExtractor, lenetExtractor, type Extractor } from './model/extractor.js';
+export { makeExtractor, mlpExtractor, lenetExtractor, cnnExtractor, EXTRACTORS, EXTRACTOR_NAMES, type Extractor, type ExtractorArch, type ExtractorEntry } from './model/extractor.js';
 export { MultiTaskModel } from './model/multitask-model.js';
 export { fisherDiagonal, type FisherLabel } from './sparse/fisher.js';
 export { topKMask, keepCount } from './sparse/topk.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/setup.js';
 import { nativeStatus } from '../../src/engine/native/addon.js';
-import { makeExtractor, type Extractor } from '../../src/model/extractor.js';
+import { makeExtractor, type Extractor, type ExtractorArch } from '../../src/model/extractor.js';
 import { paramSpecs } from '../../src/model/layers.js';
 import { initParams } from '../../src/model/init.js';
 import { fisherDiagonal, type FisherLabel } from '../../src/sparse/fisher.js';
@@ -35,7 +35,7 @@ function fisherByLoop(ex: Extractor, params: tf.Tensor[], head: { kernel: tf.Ten
   return acc;
 }
 
-function setup(arch: 'mlp' | 'lenet', shape: [number, number, number], n: number) {
+function setup(arch: ExtractorArch, shape: [number, number, number], n: number) {
   const ex = makeExtractor(arch, shape, [7, 5]);
   const rng = new Rng(3);
   const params = initParams(paramSpecs(ex.layers), rng).map((v, i) => {
@@ -67,11 +67,13 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string)
 // On native, MLP extractors take the one-call kernel (native/src/dense_fisher.c): it is held to the same definition.
 const backends = nativeStatus().available ? (['cpu', 'wasm', 'native'] as const) : (['cpu', 'wasm'] as const);
 for (const backend of backends) {
-  for (const arch of ['mlp', 'lenet'] as const) {
+  // The cnn on an odd-sized colour input: 'same' padding at every conv, floor pooling (18×17 → 9×8 → 4×4 → 2×2 → 1×1).
+  const shapes = { mlp: [4, 4, 1], lenet: [16, 16, 1], cnn: [18, 17, 3] } satisfies Record<ExtractorArch, [number, number, number]>;
+  for (const arch of ['mlp', 'lenet', 'cnn'] as const) {
     for (const label of ['predicted', 'true', 'exact'] as const) {
       test(`batched Fisher equals the per-example loop (${backend}, ${arch}, ${label})`, async () => {
         await initEngine({ backend });
-        const { ex, params, head, x, y } = setup(arch, arch === 'mlp' ? [4, 4, 1] : [16, 16, 1], 6);
+        const { ex, params, head, x, y } = setup(arch, shapes[arch], 6);
         const batched = fisherDiagonal(ex, params, head, x, tf.tensor2d(Float32Array.from(y), [y.length, 1]), { kind: 'multiclass', classes: head.bias.shape[0] }, label).map((t) => t.dataSync() as Float32Array);
         const loop = fisherByLoop(ex, params, head, x, y, label);
         batched.forEach((b, p) => assertClose(b, loop[p], `param ${p}`));

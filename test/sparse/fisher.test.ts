@@ -6,7 +6,8 @@ import { nativeStatus } from '../../src/engine/native/addon.js';
 import { makeExtractor, type Extractor, type ExtractorArch } from '../../src/model/extractor.js';
 import { paramSpecs } from '../../src/model/layers.js';
 import { initParams } from '../../src/model/init.js';
-import { fisherDiagonal, type FisherLabel } from '../../src/sparse/fisher.js';
+import { fisherDiagonal, unfoldPatches, type FisherLabel } from '../../src/sparse/fisher.js';
+import type { ConvLayer } from '../../src/model/layers.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** The definition: one backward pass per example (and per class for 'exact'). */
@@ -80,6 +81,53 @@ for (const backend of backends) {
       });
     }
   }
+}
+
+/** The definition: patch p of example e holds x at tap (i, j) of channel c, at index c·k·k + i·k + j (0 in the padding). */
+function patchesByLoop(x: Float32Array, [n, h, w, c]: number[], k: number, s: number, padding: 'valid' | 'same'): { oh: number; ow: number; out: Float32Array } {
+  const oh = padding === 'same' ? Math.ceil(h / s) : Math.ceil((h - k + 1) / s);
+  const ow = padding === 'same' ? Math.ceil(w / s) : Math.ceil((w - k + 1) / s);
+  // 'same' pads (total − total/2) after, total/2 before, as TensorFlow does.
+  const pt = padding === 'same' ? Math.floor(Math.max(0, (oh - 1) * s + k - h) / 2) : 0;
+  const pl = padding === 'same' ? Math.floor(Math.max(0, (ow - 1) * s + k - w) / 2) : 0;
+  const depth = c * k * k;
+  const out = new Float32Array(n * oh * ow * depth);
+  for (let e = 0; e < n; e++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++)
+        for (let ch = 0; ch < c; ch++)
+          for (let i = 0; i < k; i++)
+            for (let j = 0; j < k; j++) {
+              const y = oy * s + i - pt;
+              const xx = ox * s + j - pl;
+              const v = y >= 0 && y < h && xx >= 0 && xx < w ? x[((e * h + y) * w + xx) * c + ch] : 0;
+              out[((e * oh + oy) * ow + ox) * depth + ch * k * k + i * k + j] = v;
+            }
+  return { oh, ow, out };
+}
+
+for (const backend of backends) {
+  test(`unfoldPatches: every tap of every channel in (channel, row, col) order, strides and padding (${backend})`, async () => {
+    await initEngine({ backend });
+    const rng = new Rng(11);
+    const cases: Array<[number[], number, number, 'valid' | 'same']> = [
+      [[2, 7, 6, 3], 3, 1, 'same'],
+      [[1, 9, 8, 2], 5, 1, 'valid'],
+      [[2, 9, 7, 4], 3, 2, 'same'],
+      [[1, 8, 9, 2], 3, 2, 'valid'], // a remainder row and column
+      [[1, 1, 1, 5], 3, 1, 'same'],
+    ];
+    for (const [shape, k, s, padding] of cases) {
+      const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+      const layer: ConvLayer = { kind: 'conv', name: 'c', kernelSize: k, inChannels: shape[3], filters: 1, stride: s, padding };
+      const got = tf.tidy(() => unfoldPatches(tf.tensor4d(x, shape as [number, number, number, number]), layer));
+      const { oh, ow, out } = patchesByLoop(x, shape, k, s, padding);
+      assert.deepEqual(got.shape, [shape[0], oh * ow, shape[3] * k * k], `${JSON.stringify(shape)} k${k} s${s} ${padding}`);
+      // One-hot filters: each value is one product with 1, exact on every engine.
+      assert.deepEqual(Array.from(got.dataSync()), Array.from(out), `${JSON.stringify(shape)} k${k} s${s} ${padding}`);
+      got.dispose();
+    }
+  });
 }
 
 test('Fisher estimation leaks no tensors', async () => {

@@ -195,6 +195,7 @@ describe('conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', () => {
     // The last row/column is unused by the forward pass: the filter gradient takes its im2col path.
     { x: [3, 8, 8, 5], f: [3, 3, 5, 7], s: 2, pad: 'valid' },
     // The cnn's blocks: 3×3 'same' on odd sizes, colour input, a 1×1 map where only the centre tap sees data.
+    // The filter gradient of the first (depth 27) takes the im2col path, the others (depth ≥ 64) the transposed conv.
     { x: [2, 17, 15, 3], f: [3, 3, 3, 32], s: 1, pad: 'same' },
     { x: [2, 7, 9, 32], f: [3, 3, 32, 64], s: 1, pad: 'same' },
     { x: [3, 3, 3, 64], f: [3, 3, 64, 36], s: 1, pad: 'same' },

@@ -43,7 +43,7 @@ export {
 export { taskKind, taskSpecSchema, metricDef, describeTaskKinds, TASK_KIND_NAMES } from './tasks/registry.js';
 export type { TaskSpec, TaskKind, TaskKindName, MulticlassSpec, BinarySpec, RegressionSpec, MetricDef, MetricAccumulator, FisherLikelihood, DecodedPredictions } from './tasks/types.js';
 export type { Benchmark, TaskData, Split } from './data/types.js';
-export { makeExtractor, mlpExtractor, lenetExtractor, type Extractor } from './model/extractor.js';
+export { makeExtractor, mlpExtractor, lenetExtractor, cnnExtractor, EXTRACTORS, EXTRACTOR_NAMES, type Extractor, type ExtractorArch, type ExtractorEntry } from './model/extractor.js';
 export { MultiTaskModel } from './model/multitask-model.js';
 export { fisherDiagonal, type FisherLabel } from './sparse/fisher.js';
 export { topKMask, keepCount } from './sparse/topk.js';

@@ -216,6 +216,46 @@ static napi_value sum_middle(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// 2×2 windows, stride 2, no padding (every CNN's pool): windows do not overlap, so each one writes its four
+// dx values directly (no zeroing pass), channels innermost so that the selects vectorise. Same tie rule as
+// the general loop. Rows and columns past the last window (odd sizes) get 0.
+VECTOR_CLONES
+static void max_pool_grad_2x2(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n, int64_t h,
+                              int64_t w, int64_t c, int64_t oh, int64_t ow) {
+  const int64_t row = w * c;
+  for (int64_t e = 0; e < n; e++) {
+    const float *xb = x + e * h * row;
+    float *gb = dx + e * h * row;
+    for (int64_t oy = 0; oy < oh; oy++) {
+      const float *x0 = xb + 2 * oy * row, *x1 = x0 + row;
+      float *g0 = gb + 2 * oy * row, *g1 = g0 + row;
+      const float *d = dy + ((e * oh + oy) * ow) * c;
+      for (int64_t ox = 0; ox < ow; ox++, d += c) {
+        const int64_t o = 2 * ox * c;
+        for (int64_t ch = 0; ch < c; ch++) {
+          const float v0 = x0[o + ch], v1 = x0[o + c + ch], v2 = x1[o + ch], v3 = x1[o + c + ch];
+          float best = -INFINITY;
+          int k = -1;
+          if (v0 > best) { best = v0; k = 0; }
+          if (v1 > best) { best = v1; k = 1; }
+          if (v2 > best) { best = v2; k = 2; }
+          if (v3 > best) k = 3;
+          const float g = d[ch];
+          g0[o + ch] = k == 0 ? g : 0.0f;
+          g0[o + c + ch] = k == 1 ? g : 0.0f;
+          g1[o + ch] = k == 2 ? g : 0.0f;
+          g1[o + c + ch] = k == 3 ? g : 0.0f;
+        }
+      }
+      if (2 * ow < w) {
+        memset(g0 + 2 * ow * c, 0, (size_t)((w - 2 * ow) * c) * 4);
+        memset(g1 + 2 * ow * c, 0, (size_t)((w - 2 * ow) * c) * 4);
+      }
+    }
+    if (2 * oh < h) memset(gb + 2 * oh * row, 0, (size_t)((h - 2 * oh) * row) * 4);
+  }
+}
+
 // maxPoolGrad(x, dy, dx, n, h, w, c, fh, fw, sh, sw, pt, pl, oh, ow): dx = 0, then each window's first
 // maximum per channel (strict >, rows then columns: tfjs's cpu tie rule, which matters after a relu; NaN
 // never wins) receives dy. Overlapping windows accumulate.
@@ -233,6 +273,10 @@ static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
     THROW(env, "maxPoolGrad: tensor outside the heap");
   const float *x = at(xo), *dy = at(dyo);
   float *dx = at(dxo);
+  if (fh == 2 && fw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && 2 * oh <= h && 2 * ow <= w) {
+    max_pool_grad_2x2(x, dy, dx, n, h, w, c, oh, ow);
+    return NULL;
+  }
   memset(dx, 0, (size_t)(n * h * w * c) * 4);
   const int64_t row = w * c;
   const float *d = dy;

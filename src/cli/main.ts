@@ -7,6 +7,7 @@ import { parseExperiment } from '../experiments/spec.js';
 import { benchmarkTable, verdict } from '../experiments/report.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { saveCheckpoint } from '../io/checkpoint.js';
+import { EXTRACTOR_NAMES, type ExtractorArch } from '../model/extractor.js';
 import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { FS_PRESET_NAMES, FS_PRESETS } from '../train/fs-presets.js';
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
@@ -79,7 +80,7 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--keep <p>', "keep ratio p, in (0, 1]: of the shared parameters (fs, efs, rs) or of each layer's units (tr, mr)", number('--keep'))
     .option('--epochs <n>', 'training epochs', number('--epochs', true))
     .option('--seed <n>', 'random seed (weights, batch order, masks)', number('--seed', true))
-    .addOption(new Option('--arch <arch>', 'shared extractor').choices(['mlp', 'lenet']))
+    .addOption(new Option('--arch <arch>', 'shared extractor').choices(EXTRACTOR_NAMES))
     .option('--batch-size <n>', 'examples per task in each step', number('--batch-size', true))
     .option('--lr <rate>', 'Adam learning rate', number('--lr'))
     .option('--train-per-task <n>', 'hetero3: training examples per task', number('--train-per-task', true))
@@ -116,7 +117,7 @@ interface TrainingFlags {
   keep?: number;
   epochs?: number;
   seed?: number;
-  arch?: 'mlp' | 'lenet';
+  arch?: ExtractorArch;
   batchSize?: number;
   lr?: number;
   trainPerTask?: number;

@@ -191,7 +191,7 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
   const arch =
     config.arch === 'mlp'
       ? `mlp ${inputShape.reduce((a, b) => a * b, 1)}-${config.hidden.join('-')}`
-      : `lenet on ${inputShape.join('×')}`;
+      : `${config.arch} on ${inputShape.join('×')}`;
   const r = new TensorReader(file, name, `a ${config.method} model with architecture ${arch} and tasks ${tasks.join(', ')}`);
   const towerCount = methodTraits(config.method).separateTowers ? tasks.length : 1;
   const f32 = (t: SafeTensor) => t.data as Float32Array;

@@ -7,7 +7,7 @@
 // and head/kernel, head/bias (F32). Metadata: arch, hidden, input_shape, task_spec (JSON; format 1 had
 // num_classes), task, method,
 // keep, placement, kept and shared parameter counts, param_shapes.
-import { makeExtractor, type ExtractorArch } from '../model/extractor.js';
+import { EXTRACTOR_NAMES, makeExtractor, type ExtractorArch } from '../model/extractor.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
 import type { TrainedModel } from '../train/trainer.js';
 import { FSMTL_VERSION } from '../train/trainer.js';
@@ -149,7 +149,7 @@ export function encodeTaskModel(m: TaskModel): Uint8Array {
 export function taskModelFromSafetensors(file: SafeFile, name: string): TaskModel {
   const formatVersion = checkFormat(file, name, TASK_MODEL_FORMAT, TASK_MODEL_FORMAT_VERSION);
   const meta = new MetaReader(file, name);
-  const arch = meta.oneOf<ExtractorArch>('arch', ['mlp', 'lenet']);
+  const arch = meta.oneOf('arch', EXTRACTOR_NAMES);
   const hidden = meta.positiveInts('hidden');
   const inputShape = meta.positiveInts('input_shape', 3) as [number, number, number];
   const spec = readTaskSpecs(meta, formatVersion, 1, name, true)[0];

@@ -16,8 +16,8 @@ export interface ForwardHooks {
 }
 
 export interface Extractor {
-  /** 'mlp' or 'lenet'. */
-  arch: string;
+  /** The registry name (EXTRACTOR_NAMES). */
+  arch: ExtractorArch;
   layers: ParamLayer[];
   inputShape: [number, number, number];
   featureDim: number;
@@ -65,7 +65,7 @@ export function lenetExtractor(inputShape: [number, number, number]): Extractor 
   const after = (s: number) => Math.floor((s - 4) / 2);
   const h2 = after(after(h));
   const w2 = after(after(w));
-  if (h2 < 1 || w2 < 1) throw new FsmtlError(`lenet extractor needs inputs of at least 16×16, got ${h}×${w}`);
+  if (h2 < 1 || w2 < 1) throw tooSmall('lenet', inputShape);
   const flat = h2 * w2 * 16;
   const layers: ParamLayer[] = [
     { kind: 'conv', name: 'conv0', kernelSize: 5, inChannels: c, filters: 6, stride: 1, padding: 'valid' },
@@ -100,10 +100,108 @@ export function lenetExtractor(inputShape: [number, number, number]): Extractor 
   };
 }
 
-export type ExtractorArch = 'mlp' | 'lenet';
+/** The cnn's conv widths (one conv3×3 'same' + ReLU + maxpool 2×2 block each) and its feature width. */
+export const CNN_WIDTHS = [32, 64, 128, 128] as const;
+export const CNN_FEATURES = 256;
+
+/**
+ * A VGG-style CNN for larger colour images (64×64 RGB faces; 28×28 grey works too): blocks of
+ * conv3×3 'same' → ReLU → maxpool 2×2 (floor, as PyTorch's default) of widths CNN_WIDTHS, then one dense
+ * layer to CNN_FEATURES with ReLU. 'same' convs keep the size, so only the pools shrink it: 16×16 is the smallest input.
+ */
+export function cnnExtractor(inputShape: [number, number, number]): Extractor {
+  const [h, w, c] = inputShape;
+  const blocks = CNN_WIDTHS.length;
+  // Spatial size entering block b (b = blocks: after the last pool).
+  const hs = [h];
+  const ws = [w];
+  for (let b = 0; b < blocks; b++) {
+    hs.push(Math.floor(hs[b] / 2));
+    ws.push(Math.floor(ws[b] / 2));
+  }
+  if (hs[blocks] < 1 || ws[blocks] < 1) throw tooSmall('cnn', inputShape);
+  const flat = hs[blocks] * ws[blocks] * CNN_WIDTHS[blocks - 1];
+  const layers: ParamLayer[] = CNN_WIDTHS.map((filters, b) => ({
+    kind: 'conv',
+    name: `conv${b}`,
+    kernelSize: 3,
+    inChannels: b === 0 ? c : CNN_WIDTHS[b - 1],
+    filters,
+    stride: 1,
+    padding: 'same',
+  }));
+  layers.push({ kind: 'dense', name: `dense${blocks}`, inputs: flat, units: CNN_FEATURES });
+  return {
+    arch: 'cnn',
+    layers,
+    inputShape,
+    featureDim: CNN_FEATURES,
+    preActivationShapes: (n) => [...CNN_WIDTHS.map((f, b) => [n, hs[b], ws[b], f]), [n, CNN_FEATURES]],
+    forward(x, params, hooks) {
+      let a: tf.Tensor4D = x;
+      for (let i = 0; i < blocks; i++) {
+        hooks?.input?.(i, a);
+        let z: tf.Tensor = tf.add(tf.conv2d(a, params[2 * i] as tf.Tensor4D, 1, 'same'), params[2 * i + 1]);
+        if (hooks?.preActivation) z = hooks.preActivation(i, z);
+        a = tf.maxPool(tf.relu(z) as tf.Tensor4D, 2, 2, 'valid');
+        if (hooks?.output) a = hooks.output(i, a) as tf.Tensor4D;
+      }
+      return applyDense(tf.reshape(a, [a.shape[0], flat]) as tf.Tensor2D, blocks, params, hooks);
+    },
+  };
+}
+
+/** One architecture of the registry. */
+export interface ExtractorEntry {
+  name: string;
+  /** One line: what it is. */
+  summary: string;
+  /** Which inputs [H, W, C] it accepts, in words. */
+  accepts: string;
+  /** The smallest height and width it accepts. */
+  minSide: number;
+  /** Builds it for inputs of this shape; `hidden` are the MLP's widths (the conv extractors have fixed widths). */
+  create(inputShape: [number, number, number], hidden: number[]): Extractor;
+}
+
+/** Every shared extractor, by name: config, CLI and model files take their names from here. */
+export const EXTRACTORS = {
+  mlp: {
+    name: 'mlp',
+    summary: 'flatten, then dense + ReLU layers of the widths `hidden`',
+    accepts: 'any H×W×C (flattened)',
+    minSide: 1,
+    create: (inputShape, hidden) => mlpExtractor(inputShape, hidden),
+  },
+  lenet: {
+    name: 'lenet',
+    summary: 'LeNet-5: conv5×5(6) → pool → conv5×5(16) → pool → dense 120 → dense 84, ReLU',
+    accepts: 'H, W ≥ 16, any channels (made for 28×28 grey)',
+    minSide: 16,
+    create: (inputShape) => lenetExtractor(inputShape),
+  },
+  cnn: {
+    name: 'cnn',
+    summary: `${CNN_WIDTHS.length} blocks of conv3×3 'same' + ReLU + maxpool 2×2 (widths ${CNN_WIDTHS.join(', ')}) → dense ${CNN_FEATURES}, ReLU`,
+    accepts: 'H, W ≥ 16, any channels (made for 64×64 RGB; 28×28 grey works)',
+    minSide: 16,
+    create: (inputShape) => cnnExtractor(inputShape),
+  },
+} satisfies Record<string, ExtractorEntry>;
+
+export type ExtractorArch = keyof typeof EXTRACTORS;
+
+/** The registry's names, in its order. */
+export const EXTRACTOR_NAMES = Object.keys(EXTRACTORS) as [ExtractorArch, ...ExtractorArch[]];
+
+/** The error for an input below an extractor's smallest size, naming that size. */
+function tooSmall(arch: ExtractorArch, [h, w]: [number, number, number]): FsmtlError {
+  const min = EXTRACTORS[arch].minSide;
+  return new FsmtlError(`${arch} extractor needs inputs of at least ${min}×${min}, got ${h}×${w}`);
+}
 
 export function makeExtractor(arch: ExtractorArch, inputShape: [number, number, number], hidden: number[]): Extractor {
-  if (arch === 'mlp') return mlpExtractor(inputShape, hidden);
-  if (arch === 'lenet') return lenetExtractor(inputShape);
-  throw new FsmtlError(`unknown extractor '${String(arch)}' (known: mlp, lenet)`);
+  const entry = Object.hasOwn(EXTRACTORS, arch) ? EXTRACTORS[arch] : undefined;
+  if (!entry) throw new FsmtlError(`unknown extractor '${String(arch)}' (known: ${EXTRACTOR_NAMES.join(', ')})`);
+  return entry.create(inputShape, hidden);
 }

@@ -21,15 +21,21 @@ export interface FisherHead {
   bias: tf.Tensor;
 }
 
-/** Unfold k×k patches: [N, H, W, C] → [N, P, k·k·C], flattened in the filter's (row, col, channel) order. */
+/**
+ * Unfold k×k patches: [N, H, W, C] → [N, P, C·k·k], flattened in (channel, row, col) order. A depthwise
+ * conv with one-hot filters: each output is k·k multiply-adds (a dense conv with a one-hot filter would do
+ * C·k·k: ~130 GFLOP for the cnn at 64×64, N = 256), and it runs on the engines' fast depthwise kernels
+ * (slices and a concat along channels are scalar loops on wasm, slower still).
+ */
 export function unfoldPatches(a: tf.Tensor4D, layer: ConvLayer): tf.Tensor3D {
   return tf.tidy(() => {
     const k = layer.kernelSize;
+    const taps = k * k;
     const c = a.shape[3];
-    const depth = k * k * c;
-    const eye = tf.reshape(tf.oneHot(tf.range(0, depth, 1, 'int32'), depth, 1, 0, 'float32'), [k, k, c, depth]) as tf.Tensor4D;
-    const patches = tf.conv2d(a, eye, layer.stride, layer.padding);
-    return tf.reshape(patches, [a.shape[0], patches.shape[1] * patches.shape[2], depth]) as tf.Tensor3D;
+    // eye[i, j, ch, m] = 1 when m = i·k + j: output channel ch·k·k + m is tap (i, j) of input channel ch.
+    const eye = tf.tile(tf.reshape(tf.oneHot(tf.range(0, taps, 1, 'int32'), taps, 1, 0, 'float32'), [k, k, 1, taps]), [1, 1, c, 1]) as tf.Tensor4D;
+    const patches = tf.depthwiseConv2d(a, eye, layer.stride, layer.padding);
+    return tf.reshape(patches, [a.shape[0], patches.shape[1] * patches.shape[2], c * taps]) as tf.Tensor3D;
   });
 }
 
@@ -84,13 +90,15 @@ function accumulateSquares(
       }
       const patches = unfoldPatches(inputs[l] as tf.Tensor4D, layer);
       const d3 = tf.reshape(d, [n, -1, layer.filters]) as tf.Tensor3D;
-      let g2 = tf.square(tf.matMul(patches, d3, true, false)); // [N, k·k·cin, filters]
+      let g2 = tf.square(tf.matMul(patches, d3, true, false)); // [N, cin·k·k, filters]
       let b2 = tf.square(tf.sum(d3, 1)); // [N, filters]
       if (weights) {
         g2 = tf.mul(g2, tf.reshape(weights, [n, 1, 1]));
         b2 = tf.mul(b2, tf.reshape(weights, [n, 1]));
       }
-      return [tf.reshape(tf.sum(g2, 0), acc[2 * l].shape), tf.sum(b2, 0)];
+      // (cin, row, col) order → the kernel's (row, col, cin).
+      const sum = tf.reshape(tf.sum(g2, 0), [layer.inChannels, layer.kernelSize * layer.kernelSize, layer.filters]);
+      return [tf.reshape(tf.transpose(sum, [1, 0, 2]), acc[2 * l].shape), tf.sum(b2, 0)];
     });
     for (const [i, term] of [
       [2 * l, k],

@@ -7,6 +7,7 @@ import { applyFsPreset, FS_PRESET_NAMES } from './fs-presets.js';
 import { benchmarkSettings, BENCHMARK_NAMES as DATA_BENCHMARK_NAMES } from '../data/index.js';
 import { METHODS, methodNames, methodTraits } from '../methods/registry.js';
 import { weightingNames } from '../methods/weighting/registry.js';
+import { EXTRACTOR_NAMES } from '../model/extractor.js';
 
 /** Names derived from the registries (src/methods, src/methods/weighting, src/data), in their order. */
 export const METHOD_NAMES = methodNames() as [string, ...string[]];
@@ -88,7 +89,7 @@ const trainConfigObject = z
     weightingOptions: weightingOptionsSchema.default(weightingOptionsSchema.parse({})),
     /** Keep ratio p: of the shared parameters (FS, EFS, RS) or of each layer's units (TR, MR). */
     keep: z.number().gt(0, 'keep ratio must be in (0, 1]').lte(1, 'keep ratio must be in (0, 1]').default(0.3),
-    arch: z.enum(['mlp', 'lenet']).default('mlp'),
+    arch: z.enum(EXTRACTOR_NAMES).default('mlp'),
     /** Hidden widths of the MLP extractor. */
     hidden: z.array(positiveInt).min(1).default([512, 512]),
     epochs: positiveInt.default(10),

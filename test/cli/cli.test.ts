@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync, exis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveDataDir } from '../../src/data/index.js';
+import { EXTRACTOR_NAMES } from '../../src/model/extractor.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -35,6 +36,8 @@ test('--help works for every command', () => {
     assert.match(r.out, /Usage: fsmtl/);
   }
   assert.match(fsmtl('train', '--help').out, /--keep <p>/);
+  // --arch offers the extractor registry's names.
+  assert.match(fsmtl('train', '--help').out.replace(/\s+/g, ' '), new RegExp(`--arch <arch> shared extractor \\(choices: ${EXTRACTOR_NAMES.map((n) => `"${n}"`).join(', ')}\\)`));
 });
 
 test('unknown method or benchmark', () => {

@@ -8,7 +8,8 @@ import { nativeAddon } from '../../src/engine/native/addon.js';
 import { Rng } from '../../src/util/rng.js';
 import { adamStep, adamStepComposite } from '../../src/engine/fused-adam.js';
 import { denseFisher, hasDenseFisherKernel } from '../../src/engine/dense-fisher.js';
-import { mlpExtractor } from '../../src/model/extractor.js';
+import { cnnExtractor, mlpExtractor } from '../../src/model/extractor.js';
+import { paramSpecs } from '../../src/model/layers.js';
 import { fisherDiagonal } from '../../src/sparse/fisher.js';
 import { randn, relError, size, TOL } from './helpers.js';
 
@@ -207,6 +208,11 @@ const convCases: Array<{ x: [number, number, number, number]; f: [number, number
   { x: [3, 8, 8, 5], f: [3, 3, 5, 7], s: 2, pad: 'valid' }, // last row/column unused by the forward pass
   { x: [1, 3, 4, 2], f: [5, 5, 2, 3], s: 1, pad: 'same' }, // filter larger than the input
   { x: [2, 13, 11, 3], f: [3, 3, 3, 2], s: 3, pad: 'same' },
+  // The cnn's blocks: 3×3 'same' on odd sizes, colour input, a 1×1 map where only the centre tap sees data.
+  { x: [2, 17, 15, 3], f: [3, 3, 3, 32], s: 1, pad: 'same' },
+  { x: [2, 7, 9, 32], f: [3, 3, 32, 64], s: 1, pad: 'same' },
+  { x: [3, 3, 3, 64], f: [3, 3, 64, 36], s: 1, pad: 'same' },
+  { x: [2, 1, 1, 20], f: [3, 3, 20, 8], s: 1, pad: 'same' },
 ];
 
 // Convolutions run on oneDNN when the addon was built with it; the im2col + OpenBLAS path stays the fallback
@@ -313,6 +319,10 @@ describe('native MaxPoolGrad', { skip }, () => {
     { x: [2, 8, 8, 4], k: 2, s: 2, pad: 'valid', ties: true },
     { x: [2, 9, 9, 4], k: 3, s: 2, pad: 'same', ties: true },
     { x: [1, 7, 7, 3], k: 2, s: 2, pad: 'same', ties: true },
+    // The cnn's pools: odd sizes leave a last row and column outside every window; channels not a multiple of the vector width.
+    { x: [2, 17, 15, 35], k: 2, s: 2, pad: 'valid' },
+    { x: [3, 7, 9, 33], k: 2, s: 2, pad: 'valid', ties: true },
+    { x: [2, 3, 3, 128], k: 2, s: 2, pad: 'valid' },
   ];
   for (const c of cases) {
     test(`x${JSON.stringify(c.x)} window ${JSON.stringify(c.k)} strides ${JSON.stringify(c.s)} ${c.pad}${c.ties ? ' (ties after relu)' : ''}`, async () => {
@@ -354,9 +364,34 @@ describe('native LeNet-style training step', { skip }, () => {
   });
 });
 
+describe('native cnn training step', { skip }, () => {
+  // The cnn extractor itself on an odd-sized colour input: 'same' convs, floor pools, broadcast bias adds,
+  // ReLU and their gradients, batch 1 and 5.
+  for (const n of [1, 5]) {
+    test(`gradients of every cnn parameter equal cpu (batch ${n}, 18×17×3)`, async () => {
+      const ex = cnnExtractor([18, 17, 3]);
+      const specs = paramSpecs(ex.layers);
+      const rng = new Rng(77 + n);
+      const xs = randn(rng, n * 18 * 17 * 3);
+      const labels = Array.from({ length: n }, () => rng.int(10));
+      const ws = specs.map((s) => randn(rng, s.size, s.role === 'bias' ? 0.1 : Math.sqrt(2 / (s.size / s.shape[s.shape.length - 1]))));
+      const head = randn(rng, ex.featureDim * 10, 0.05);
+      await parity('cnn grads', () => {
+        const params = ws.map((w, i) => tf.tensor(w, specs[i].shape));
+        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+        const loss = (...p: tf.Tensor[]) =>
+          tf.losses.softmaxCrossEntropy(y, tf.matMul(ex.forward(tf.tensor4d(xs, [n, 18, 17, 3]), p), tf.tensor2d(head, [ex.featureDim, 10]))) as tf.Scalar;
+        const { value, grads } = tf.valueAndGrads(loss)(params);
+        return [value, ...grads];
+      });
+    });
+  }
+});
+
 describe('native Sum, Identity, GatherV2', { skip }, () => {
   const sums: Array<{ shape: number[]; axis: number | number[]; keepDims?: boolean }> = [
     { shape: [256, 512], axis: 0 }, // a bias gradient
+    { shape: [5, 17, 15, 33], axis: [0, 1, 2] }, // a conv bias gradient (NHWC)
     { shape: [1, 7], axis: 0 },
     { shape: [5, 3, 4], axis: [0, 1] },
     { shape: [2, 5, 3, 4], axis: [1, 2], keepDims: true },

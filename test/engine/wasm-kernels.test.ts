@@ -3,9 +3,11 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, tf, useStockWasmKernels } from '../../src/engine/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { cnnExtractor } from '../../src/model/extractor.js';
+import { paramSpecs } from '../../src/model/layers.js';
 import { assertParity, randn, relError, runOn, size } from './helpers.js';
 
-const FSMTL_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot', 'GatherV2'];
+const FSMTL_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot', 'GatherV2', 'Sum'];
 
 before(async () => {
   const info = await initEngine({ backend: 'wasm' });
@@ -192,6 +194,12 @@ describe('conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', () => {
     { x: [1, 28, 28, 1], f: [5, 5, 1, 6], s: 1, pad: 'valid' },
     // The last row/column is unused by the forward pass: the filter gradient takes its im2col path.
     { x: [3, 8, 8, 5], f: [3, 3, 5, 7], s: 2, pad: 'valid' },
+    // The cnn's blocks: 3×3 'same' on odd sizes, colour input, a 1×1 map where only the centre tap sees data.
+    // The filter gradient of the first (depth 27) takes the im2col path, the others (depth ≥ 64) the transposed conv.
+    { x: [2, 17, 15, 3], f: [3, 3, 3, 32], s: 1, pad: 'same' },
+    { x: [2, 7, 9, 32], f: [3, 3, 32, 64], s: 1, pad: 'same' },
+    { x: [3, 3, 3, 64], f: [3, 3, 64, 36], s: 1, pad: 'same' },
+    { x: [2, 1, 1, 20], f: [3, 3, 20, 8], s: 1, pad: 'same' },
   ];
   for (const c of cases) {
     test(`x${JSON.stringify(c.x)} f${JSON.stringify(c.f)} strides ${JSON.stringify(c.s)} pad ${JSON.stringify(c.pad)}`, async () => {
@@ -232,6 +240,10 @@ describe('MaxPoolGrad', () => {
     { x: [2, 9, 9, 4], k: 3, s: 2, pad: 'same', ties: true },
     { x: [1, 7, 9, 3], k: 2, s: 2, pad: 'valid', ties: true },
     { x: [1, 7, 7, 3], k: 2, s: 2, pad: 'same', ties: true },
+    // The cnn's pools: odd sizes leave a last row and column outside every window; channels not a multiple of the vector width.
+    { x: [2, 17, 15, 35], k: 2, s: 2, pad: 'valid' },
+    { x: [3, 7, 9, 33], k: 2, s: 2, pad: 'valid', ties: true },
+    { x: [2, 3, 3, 128], k: 2, s: 2, pad: 'valid' },
   ];
   for (const c of cases) {
     test(`x${JSON.stringify(c.x)} window ${JSON.stringify(c.k)} strides ${JSON.stringify(c.s)} ${c.pad}${c.ties ? ' (ties after relu)' : ''}`, async () => {
@@ -332,6 +344,58 @@ describe('LeNet-style training step', () => {
       const { value, grads } = tf.valueAndGrads(loss)(params);
       return [value, ...grads];
     });
+  });
+});
+
+describe('cnn training step', () => {
+  // The cnn extractor itself on an odd-sized colour input: 'same' convs, floor pools, broadcast bias adds,
+  // ReLU and their gradients, batch 1 and 5.
+  for (const n of [1, 5]) {
+    test(`gradients of every cnn parameter equal cpu (batch ${n}, 18×17×3)`, async () => {
+      const ex = cnnExtractor([18, 17, 3]);
+      const specs = paramSpecs(ex.layers);
+      const rng = new Rng(77 + n);
+      const xs = randn(rng, n * 18 * 17 * 3);
+      const labels = Array.from({ length: n }, () => rng.int(10));
+      const ws = specs.map((s) => randn(rng, s.size, s.role === 'bias' ? 0.1 : Math.sqrt(2 / (s.size / s.shape[s.shape.length - 1]))));
+      const head = randn(rng, ex.featureDim * 10, 0.05);
+      await assertParity('cnn grads', () => {
+        const params = ws.map((w, i) => tf.tensor(w, specs[i].shape));
+        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+        const loss = (...p: tf.Tensor[]) =>
+          tf.losses.softmaxCrossEntropy(y, tf.matMul(ex.forward(tf.tensor4d(xs, [n, 18, 17, 3]), p), tf.tensor2d(head, [ex.featureDim, 10]))) as tf.Scalar;
+        const { value, grads } = tf.valueAndGrads(loss)(params);
+        return [value, ...grads];
+      });
+    });
+  }
+});
+
+describe('Sum', () => {
+  const sums: Array<{ shape: number[]; axis: number | number[]; keepDims?: boolean }> = [
+    { shape: [256, 512], axis: 0 }, // a dense bias gradient
+    { shape: [5, 17, 15, 33], axis: [0, 1, 2] }, // a conv bias gradient (NHWC)
+    { shape: [1, 7], axis: 0 },
+    { shape: [2, 5, 3, 4], axis: [1, 2], keepDims: true },
+    { shape: [4, 6, 5], axis: 1 },
+    { shape: [6, 5], axis: 1 }, // innermost: the stock kernel
+    { shape: [3, 4, 5], axis: [0, 2] }, // not contiguous: the stock kernel
+    { shape: [0, 4], axis: 0 },
+  ];
+  for (const c of sums) {
+    test(`sum ${JSON.stringify(c.shape)} axis ${JSON.stringify(c.axis)}${c.keepDims ? ' keepDims' : ''}`, async () => {
+      const rng = new Rng(size(c.shape) + 3);
+      const x = randn(rng, size(c.shape));
+      await assertParity('sum', () => tf.sum(tf.tensor(x, c.shape), c.axis, c.keepDims));
+    });
+  }
+  test('a long reduction (262144 rows, the cnn\'s first bias gradient at batch 64) stays within the tolerance', async () => {
+    const rng = new Rng(5);
+    const x = randn(rng, 262144 * 4);
+    await assertParity('long sum', () => tf.sum(tf.tensor(x, [64, 64, 64, 4]), [0, 1, 2]), 1e-6);
+  });
+  test('int32 sums go to the stock kernel', async () => {
+    await assertParity('int32 sum', () => tf.cast(tf.sum(tf.tensor3d([1, 2, 3, 4, 5, 6], [3, 1, 2], 'int32'), 0), 'float32'));
   });
 });
 

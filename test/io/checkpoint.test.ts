@@ -76,6 +76,8 @@ const variants: [string, TrainConfigInput][] = [
   ['tr (unit masks)', { method: 'tr', keep: 0.6 }],
   ['mr (roaming unit masks)', { method: 'mr', keep: 0.6 }],
   ['se (task adapters)', { method: 'se' }],
+  ['fs on the cnn extractor', { method: 'fs', keep: 0.3, arch: 'cnn', epochs: 1, trainPerTask: 100, testPerTask: 100, fs: { warmupEpochs: 0, samples: 32 } }],
+  ['se on the cnn extractor', { method: 'se', arch: 'cnn', epochs: 1, trainPerTask: 100, testPerTask: 100 }],
 ];
 
 for (const [label, extra] of variants) {

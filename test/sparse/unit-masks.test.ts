@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/setup.js';
-import { lenetExtractor, mlpExtractor, type Extractor } from '../../src/model/extractor.js';
+import { cnnExtractor, lenetExtractor, mlpExtractor, type Extractor } from '../../src/model/extractor.js';
 import { initParams } from '../../src/model/init.js';
 import { paramSpecs } from '../../src/model/layers.js';
 import { initRoaming, roam, roamingDone } from '../../src/sparse/roaming.js';
@@ -38,6 +38,7 @@ function unitMaskedForward(e: Extractor, x: tf.Tensor4D, params: tf.Tensor[], un
 for (const [name, extractor] of [
   ['mlp', mlpExtractor([6, 6, 1], [7, 5])],
   ['lenet', lenetExtractor([16, 16, 1])],
+  ['cnn', cnnExtractor([17, 16, 3])],
 ] as const) {
   test(`${name}: a unit mask as a parameter mask gives the same features as switching the units off`, () => {
     const specs = paramSpecs(extractor.layers);

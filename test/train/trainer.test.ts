@@ -82,6 +82,16 @@ test('multimnist (homogeneous) trains with the LeNet extractor', async () => {
   assert.equal(r.memory.tensorsAfterLastEpoch, r.memory.tensorsAfterFirstEpoch);
 });
 
+test('multimnist trains with the cnn extractor (FS, and SE with its adapters on the conv maps)', async () => {
+  for (const method of ['fs', 'se'] as const) {
+    const r = await runTraining({ benchmark: 'multimnist', trainSize: 200, testPerTask: 100, arch: 'cnn', epochs: 2, batchSize: 50, method, fs: { warmupEpochs: 1, samples: 32 } });
+    assert.equal(r.config.arch, 'cnn');
+    assert.equal(r.memory.tensorsAfterLastEpoch, r.memory.tensorsAfterFirstEpoch, `${method}: no leak`);
+    assert.ok(r.history.every((h) => h.loss.every(Number.isFinite)), `${method}: finite losses`);
+    assert.equal(r.masks !== null, method === 'fs');
+  }
+});
+
 test('a diverging run stops with a clear error naming task, epoch and step', async () => {
   await assert.rejects(
     runTraining({ ...small, method: 'mtl', lr: 1e30, epochs: 2 }),

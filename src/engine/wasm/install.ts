@@ -9,6 +9,7 @@ import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
 import { maxPoolGradKernel } from './maxpool-grad.js';
 import { oneHotKernel } from './one-hot.js';
 import { gatherV2Kernel } from './gather.js';
+import { sumKernel } from './sum.js';
 import { defaultThreads, useWasmThreads, wasmThreads } from './threads.js';
 
 const FSMTL_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.KernelFunc }> = [
@@ -19,6 +20,7 @@ const FSMTL_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.KernelFunc }> 
   { name: tf.MaxPoolGrad, kernelFunc: maxPoolGradKernel as tf.KernelFunc },
   { name: tf.OneHot, kernelFunc: oneHotKernel as tf.KernelFunc },
   { name: tf.GatherV2, kernelFunc: gatherV2Kernel as tf.KernelFunc },
+  { name: tf.Sum, kernelFunc: sumKernel as tf.KernelFunc },
 ];
 
 /** Stock kernels fsmtl's kernels call into; captured before anything is replaced. */

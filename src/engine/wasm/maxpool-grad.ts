@@ -17,11 +17,11 @@ export function maxPoolBackprop(
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
-  dx.fill(0);
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && 2 * oh <= h && 2 * ow <= w) {
     pool2x2(xs, dys, dx, nb, h, w, c, oh, ow);
     return;
   }
+  dx.fill(0);
   const rowStride = w * c;
   let dyIdx = 0;
   for (let n = 0; n < nb; n++) {
@@ -54,7 +54,10 @@ export function maxPoolBackprop(
   }
 }
 
-/** 2×2 windows, stride 2, no padding: the LeNet/VGG case, unrolled. */
+/**
+ * 2×2 windows, stride 2, no padding: the LeNet/VGG case, unrolled. Windows do not overlap, so each writes
+ * its four dx values (no zeroing pass over dx first); rows and columns past the last window (odd sizes) get 0.
+ */
 function pool2x2(
   xs: Float32Array,
   dys: Float32Array,
@@ -69,11 +72,12 @@ function pool2x2(
   const rowStride = w * c;
   let dyIdx = 0;
   for (let n = 0; n < nb; n++) {
+    const base = n * h * rowStride;
     for (let oy = 0; oy < oh; oy++) {
-      let corner = (n * h + 2 * oy) * rowStride;
-      for (let ox = 0; ox < ow; ox++, corner += 2 * c) {
-        for (let ch = 0; ch < c; ch++, dyIdx++) {
-          const p0 = corner + ch;
+      const row0 = base + 2 * oy * rowStride;
+      let p0 = row0;
+      for (let ox = 0; ox < ow; ox++, p0 += c) {
+        for (let ch = 0; ch < c; ch++, dyIdx++, p0++) {
           const p1 = p0 + c;
           const p2 = p0 + rowStride;
           const p3 = p2 + c;
@@ -83,24 +87,34 @@ function pool2x2(
           let v = xs[p0];
           if (v > best) {
             best = v;
-            at = p0;
+            at = 0;
           }
           v = xs[p1];
           if (v > best) {
             best = v;
-            at = p1;
+            at = 1;
           }
           v = xs[p2];
           if (v > best) {
             best = v;
-            at = p2;
+            at = 2;
           }
           v = xs[p3];
-          if (v > best) at = p3;
-          if (at >= 0) dx[at] += dys[dyIdx];
+          if (v > best) at = 3;
+          const g = dys[dyIdx];
+          dx[p0] = at === 0 ? g : 0;
+          dx[p1] = at === 1 ? g : 0;
+          dx[p2] = at === 2 ? g : 0;
+          dx[p3] = at === 3 ? g : 0;
         }
       }
+      // Columns past the last window, in both rows of this window row.
+      if (2 * ow < w) {
+        dx.fill(0, row0 + 2 * ow * c, row0 + rowStride);
+        dx.fill(0, row0 + rowStride + 2 * ow * c, row0 + 2 * rowStride);
+      }
     }
+    if (2 * oh < h) dx.fill(0, base + 2 * oh * rowStride, base + h * rowStride);
   }
 }
 

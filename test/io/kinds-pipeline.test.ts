@@ -87,7 +87,7 @@ test('celeba fixture: train from the official layout, experiment and report, exp
   // The fixture's own photos (178×218 JPEG): decoded as RGB, centre-cropped and resized to the model's 24×24.
   const photos = fsmtl('predict', task, join(data, 'img_align_celeba'), '--out', join(dir, 'p.csv'));
   ok(photos);
-  assert.match(photos.out, /24 images \(24×24×3, jpeg\)/);
+  assert.match(photos.out, /24 images \(24×24×3, jpeg, 24 of them centre-cropped and resized to the model's size\)/);
   assert.equal(readFileSync(join(dir, 'p.csv'), 'utf8').split('\n')[0], 'index,file,Smiling/class,Smiling/probability');
   const grey = join(dir, 'grey.npy');
   writeFileSync(grey, makeNpy(npyHeader('<f4', [3, 24, 24]), bytesOf(x.subarray(0, 3 * 24 * 24))));

@@ -83,8 +83,10 @@ test('multimnist (homogeneous) trains with the LeNet extractor', async () => {
 });
 
 test('multimnist trains with the cnn extractor (FS, and SE with its adapters on the conv maps)', async () => {
+  // A named engine: 'auto' keeps the cpu backend an earlier test switched to, where the cnn takes minutes.
+  const backend = nativeSkip ? 'wasm' : 'native';
   for (const method of ['fs', 'se'] as const) {
-    const r = await runTraining({ benchmark: 'multimnist', trainSize: 200, testPerTask: 100, arch: 'cnn', epochs: 2, batchSize: 50, method, fs: { warmupEpochs: 1, samples: 32 } });
+    const r = await runTraining({ benchmark: 'multimnist', trainSize: 200, testPerTask: 100, arch: 'cnn', epochs: 2, batchSize: 50, method, backend, fs: { warmupEpochs: 1, samples: 32 } });
     assert.equal(r.config.arch, 'cnn');
     assert.equal(r.memory.tensorsAfterLastEpoch, r.memory.tensorsAfterFirstEpoch, `${method}: no leak`);
     assert.ok(r.history.every((h) => h.loss.every(Number.isFinite)), `${method}: finite losses`);

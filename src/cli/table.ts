@@ -1,6 +1,5 @@
 // Plain-text tables of results (pure formatting).
 import type { TrainResult } from '../train/trainer.js';
-import { meanStd } from '../metrics/classification.js';
 import { metricTitle } from '../tasks/registry.js';
 
 export function renderTable(header: string[], rows: string[][]): string {
@@ -37,24 +36,5 @@ export function maskTable(results: TrainResult[]): string | null {
   return renderTable(
     ['method', 'density per task', 'mean overlap', 'union'],
     sparse.map((r) => [methodLabel(r), r.masks!.density.map(pct).join(' / '), f3(r.masks!.meanOverlap), pct(r.masks!.union)]),
-  );
-}
-
-/** Averaged metrics as mean ± std across runs of the same method (e.g. seeds). */
-export function seedTable(groups: { label: string; runs: TrainResult[] }[]): string {
-  const ms = (xs: number[]) => {
-    const s = meanStd(xs);
-    return `${f3(s.mean)} ± ${f3(s.std)}`;
-  };
-  return renderTable(
-    ['method', 'runs', 'accuracy', 'precision', 'recall', 'F1'],
-    groups.map((g) => [
-      g.label,
-      String(g.runs.length),
-      ms(g.runs.map((r) => r.average.accuracy)),
-      ms(g.runs.map((r) => r.average.precision)),
-      ms(g.runs.map((r) => r.average.recall)),
-      ms(g.runs.map((r) => r.average.f1)),
-    ]),
   );
 }

@@ -17,10 +17,10 @@ import { createMethod, methodTraits } from '../methods/registry.js';
 import type { TaskAdapter } from '../model/adapters.js';
 import { parseTrainConfig, type TrainConfig } from '../train/config.js';
 import { FSMTL_VERSION, type TrainedModel } from '../train/trainer.js';
-import { taskKind, taskSpecSchema } from '../tasks/registry.js';
+import { taskKind } from '../tasks/registry.js';
 import type { TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
-import { checkFormat, MetaReader, TensorReader } from './container.js';
+import { checkFormat, MetaReader, readTaskSpecs, TensorReader } from './container.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafetensorsFile, type SafeFile, type SafeTensor } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'fsmtl-checkpoint';
@@ -70,27 +70,7 @@ export function headOutputs(spec: TaskSpec): number {
   return taskKind(spec).outputs(spec);
 }
 
-/**
- * The tasks' specs from a model file's metadata: `task_specs` (a checkpoint) or `task_spec` (a task
- * model, `single`) in format 2; format 1 had `num_classes`, and every task was multiclass.
- */
-export function readTaskSpecs(meta: MetaReader, formatVersion: number, count: number, name: string, single = false): TaskSpec[] {
-  if (formatVersion < 2) {
-    const classes = single ? [meta.positiveInt('num_classes')] : meta.positiveInts('num_classes', count);
-    return classes.map((c) => ({ kind: 'multiclass', classes: c }));
-  }
-  const key = single ? 'task_spec' : 'task_specs';
-  const raw = meta.json(key);
-  const list = single ? [raw] : Array.isArray(raw) ? raw : [];
-  if (list.length !== count) throw new FsmtlError(`${name}: metadata ${key} has ${list.length} entries for ${count} task(s)`);
-  return list.map((s, t) => {
-    const r = taskSpecSchema.safeParse(s);
-    if (!r.success) {
-      throw new FsmtlError(`${name}: metadata ${key}${single ? '' : `[${t}]`}: ${r.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`);
-    }
-    return r.data;
-  });
-}
+export { readTaskSpecs };
 
 /** Index of task `task` (a name or an index), or an error listing the tasks. */
 export function taskIndex(c: Pick<Checkpoint, 'tasks' | 'source'>, task: string | number): number {

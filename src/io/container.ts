@@ -1,8 +1,10 @@
 // Reading fsmtl's own files inside the safetensors container: their metadata fields and the tensors
 // they must hold, with errors that name the file and the problem. Pure, no I/O.
 import { FsmtlError } from '../util/errors.js';
-import { FSMTL_VERSION } from '../train/trainer.js';
-import type { SafeDtype, SafeFile, SafeTensor } from './safetensors.js';
+import { FSMTL_VERSION } from '../version.js';
+import type { SafeDtype, SafeFile, SafeTensor } from './safetensors-codec.js';
+import { taskSpecSchema } from '../tasks/specs.js';
+import type { TaskSpec } from '../tasks/types.js';
 
 export type FsmtlFormat = 'fsmtl-checkpoint' | 'fsmtl-task-model';
 
@@ -159,4 +161,26 @@ export class TensorReader {
       throw new FsmtlError(`${this.name}: unexpected tensor(s) ${list}: ${this.because} has no such parameters`);
     }
   }
+}
+
+/**
+ * The tasks' specs from a model file's metadata: `task_specs` (a checkpoint) or `task_spec` (a task
+ * model, `single`) in format 2; format 1 had `num_classes`, and every task was multiclass.
+ */
+export function readTaskSpecs(meta: MetaReader, formatVersion: number, count: number, name: string, single = false): TaskSpec[] {
+  if (formatVersion < 2) {
+    const classes = single ? [meta.positiveInt('num_classes')] : meta.positiveInts('num_classes', count);
+    return classes.map((c) => ({ kind: 'multiclass', classes: c }));
+  }
+  const key = single ? 'task_spec' : 'task_specs';
+  const raw = meta.json(key);
+  const list = single ? [raw] : Array.isArray(raw) ? raw : [];
+  if (list.length !== count) throw new FsmtlError(`${name}: metadata ${key} has ${list.length} entries for ${count} task(s)`);
+  return list.map((s, t) => {
+    const r = taskSpecSchema.safeParse(s);
+    if (!r.success) {
+      throw new FsmtlError(`${name}: metadata ${key}${single ? '' : `[${t}]`}: ${r.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`);
+    }
+    return r.data;
+  });
 }

@@ -3,9 +3,9 @@
 // classes (accuracy, and precision, recall and F1 as the mean over both outcomes), so that binary and
 // multiclass tasks share columns in a report.
 import * as tf from '@tensorflow/tfjs-core';
-import { z } from 'zod';
 import { CLASSIFICATION_METRICS, confusionAccumulator } from './confusion.js';
 import { checkEachLabel, meanOverPresent, presentMask, zeroMissing } from './labels.js';
+import { binarySpecSchema, decodeBinary } from './specs.js';
 import type { BinarySpec, TaskKind } from './types.js';
 
 /** log σ(z) = −softplus(−z), without overflow. */
@@ -14,7 +14,7 @@ const logSigmoid = (z: tf.Tensor) => tf.neg(tf.softplus(tf.neg(z)));
 export const binary: TaskKind<BinarySpec> = {
   name: 'binary',
   summary: 'a yes/no label per example (sigmoid cross-entropy; accuracy, precision, recall, F1 over both outcomes)',
-  specSchema: z.object({ kind: z.literal('binary'), classNames: z.tuple([z.string(), z.string()]).optional() }).strict(),
+  specSchema: binarySpecSchema,
   outputs: () => 1,
   labelWidth: () => 1,
   checkLabels(y, _n, _s, where) {
@@ -51,13 +51,5 @@ export const binary: TaskKind<BinarySpec> = {
   tableMetrics: ['accuracy', 'f1'],
   primaryMetric: 'f1',
   accumulator: () => confusionAccumulator(2, (out, i) => (out[i] > 0 ? 1 : 0)),
-  decode(out, n) {
-    const cls = new Float64Array(n);
-    const prob = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      cls[i] = out[i] > 0 ? 1 : 0;
-      prob[i] = 1 / (1 + Math.exp(-out[i]));
-    }
-    return { columns: ['class', 'probability'], values: [cls, prob] };
-  },
+  decode: (out, n) => decodeBinary(out, n),
 };

@@ -1,29 +1,17 @@
 // Multiclass classification: a linear head of C logits, softmax cross-entropy, and the categorical
 // likelihood p(c | x) = softmax(out)_c for the Fisher. Labels: one integer class per example.
 import * as tf from '@tensorflow/tfjs-core';
-import { z } from 'zod';
 import { CLASSIFICATION_METRICS, confusionAccumulator } from './confusion.js';
 import { checkEachLabel, meanOverPresent, presentMask, zeroMissing } from './labels.js';
+import { argmaxRow, decodeMulticlass, multiclassSpecSchema } from './specs.js';
 import type { MulticlassSpec, TaskKind } from './types.js';
 
-/** Index of the largest of out[i·C … i·C + C − 1] (first on ties, as tf.argMax). */
-export function argmaxRow(out: Float32Array, i: number, C: number): number {
-  let best = 0;
-  for (let c = 1; c < C; c++) if (out[i * C + c] > out[i * C + best]) best = c;
-  return best;
-}
+export { argmaxRow };
 
 export const multiclass: TaskKind<MulticlassSpec> = {
   name: 'multiclass',
   summary: 'one of C classes per example (softmax cross-entropy; accuracy, macro precision, recall, F1)',
-  specSchema: z
-    .object({
-      kind: z.literal('multiclass'),
-      classes: z.number().int().min(2, 'a multiclass task needs at least 2 classes'),
-      classNames: z.array(z.string()).optional(),
-    })
-    .strict()
-    .refine((s) => !s.classNames || s.classNames.length === s.classes, { message: 'classNames must name every class', path: ['classNames'] }),
+  specSchema: multiclassSpecSchema,
   outputs: (s) => s.classes,
   labelWidth: () => 1,
   checkLabels(y, _n, s, where) {
@@ -67,9 +55,5 @@ export const multiclass: TaskKind<MulticlassSpec> = {
   tableMetrics: ['accuracy', 'f1'],
   primaryMetric: 'f1',
   accumulator: (s) => confusionAccumulator(s.classes, (out, i) => argmaxRow(out, i, s.classes)),
-  decode(out, n, s) {
-    const cls = new Float64Array(n);
-    for (let i = 0; i < n; i++) cls[i] = argmaxRow(out, i, s.classes);
-    return { columns: ['class'], values: [cls] };
-  },
+  decode: decodeMulticlass,
 };

@@ -8,31 +8,15 @@
 //     which is 'exact'.
 // Metrics, in the data's units: MAE, RMSE (lower is better) and R² (higher), each the mean over targets.
 import * as tf from '@tensorflow/tfjs-core';
-import { z } from 'zod';
 import { FsmtlError } from '../util/errors.js';
 import { checkEachLabel, meanOverPresent, presentMask, zeroMissing } from './labels.js';
+import { decodeRegression, regressionSpecSchema, standardisation } from './specs.js';
 import type { RegressionSpec, TaskKind } from './types.js';
-
-function standardisation(s: RegressionSpec): { mean: number[]; std: number[] } {
-  const D = s.targets;
-  return { mean: s.mean ?? new Array<number>(D).fill(0), std: s.std ?? new Array<number>(D).fill(1) };
-}
 
 export const regression: TaskKind<RegressionSpec> = {
   name: 'regression',
   summary: 'one or more real targets per example (mean squared error on standardised targets; MAE, RMSE, R²)',
-  specSchema: z
-    .object({
-      kind: z.literal('regression'),
-      targets: z.number().int().positive().default(1),
-      targetNames: z.array(z.string()).optional(),
-      mean: z.array(z.number()).optional(),
-      std: z.array(z.number().positive()).optional(),
-    })
-    .strict()
-    .refine((s) => [s.targetNames, s.mean, s.std].every((a) => !a || a.length === s.targets), {
-      message: 'targetNames, mean and std need one entry per target',
-    }) as unknown as z.ZodType<RegressionSpec>,
+  specSchema: regressionSpecSchema,
   outputs: (s) => s.targets,
   labelWidth: (s) => s.targets,
   checkLabels(y, _n, s, where) {
@@ -120,14 +104,5 @@ export const regression: TaskKind<RegressionSpec> = {
       },
     };
   },
-  decode(out, n, s) {
-    const D = s.targets;
-    const { mean, std } = standardisation(s);
-    const values = Array.from({ length: D }, (_, d) => {
-      const v = new Float64Array(n);
-      for (let i = 0; i < n; i++) v[i] = out[i * D + d] * std[d] + mean[d];
-      return v;
-    });
-    return { columns: s.targetNames ?? (D === 1 ? ['value'] : values.map((_, d) => `value${d + 1}`)), values };
-  },
+  decode: decodeRegression,
 };

@@ -2,6 +2,7 @@
 // FS), then one pass of masked multi-task gradient steps. Everything method-specific lives in
 // src/methods; everything numeric in src/sparse and src/optim.
 import * as tf from '@tensorflow/tfjs-core';
+import { FSMTL_VERSION } from '../version.js';
 import type { Benchmark } from '../data/types.js';
 import { initEngine, type EngineInfo } from '../engine/setup.js';
 import { makeExtractor } from '../model/extractor.js';
@@ -105,7 +106,7 @@ export interface TrainOptions {
   onEpochEnd?: (info: EpochEndInfo) => void;
 }
 
-export const FSMTL_VERSION = '0.2.0';
+export { FSMTL_VERSION };
 
 interface TaskTensors {
   x: tf.Tensor4D;

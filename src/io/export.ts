@@ -12,39 +12,15 @@ import { paramSpecs, type ParamSpec } from '../model/layers.js';
 import type { TrainedModel } from '../train/trainer.js';
 import { FSMTL_VERSION } from '../train/trainer.js';
 import { FsmtlError } from '../util/errors.js';
-import { checkpointFromTrained, headOutputs, readTaskSpecs, taskIndex, towerOf, type Checkpoint, type HeadWeights } from './checkpoint.js';
-import type { TaskSpec } from '../tasks/types.js';
-import { checkFormat, MetaReader, TensorReader } from './container.js';
+import { checkpointFromTrained, headOutputs, taskIndex, towerOf, type Checkpoint } from './checkpoint.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafetensorsFile, type SafeFile, type SafeTensor } from './safetensors.js';
-import { decodeIndices, encodeIndices, gatherKept, sparseBytes } from './sparse-layout.js';
+import { encodeIndices, gatherKept, sparseBytes } from './sparse-layout.js';
+import { readStoredTaskModel, TASK_MODEL_FORMAT, TASK_MODEL_FORMAT_VERSION, type StoredParam, type StoredTaskModel } from './task-model-reader.js';
 
-export const TASK_MODEL_FORMAT = 'fsmtl-task-model';
-export const TASK_MODEL_FORMAT_VERSION = 2;
+export { TASK_MODEL_FORMAT, TASK_MODEL_FORMAT_VERSION, type StoredParam };
 
-export type StoredParam = { layout: 'dense'; values: Float32Array } | { layout: 'sparse'; indices: Uint32Array; values: Float32Array };
-
-export interface TaskModel {
-  formatVersion: number;
-  fsmtlVersion: string;
-  task: string;
-  method: string;
-  arch: ExtractorArch;
-  hidden: number[];
-  inputShape: [number, number, number];
-  /** What the task predicts (kind and parameters). */
-  spec: TaskSpec;
-  /** Configured keep ratio p (1 for dense methods). */
-  keep: number;
-  placement: 'forward' | 'update';
-  /** 'sparse' when the task computes with S_t ⊙ θsh, 'dense' when with the whole extractor. */
-  kind: 'sparse' | 'dense';
-  /** Extractor parameters the task computes with (its mask's size; all of them when dense). */
-  keptShared: number;
-  specs: ParamSpec[];
-  params: StoredParam[];
-  head: HeadWeights;
-  source?: string;
-}
+/** An exported task model (src/io/task-model-reader.ts) of one of fsmtl's extractors. */
+export type TaskModel = StoredTaskModel<ExtractorArch>;
 
 export type ExportLayout = 'auto' | 'sparse' | 'dense';
 
@@ -147,65 +123,10 @@ export function encodeTaskModel(m: TaskModel): Uint8Array {
 
 /** Validates a decoded safetensors file as an exported task model; `name` starts every error. */
 export function taskModelFromSafetensors(file: SafeFile, name: string): TaskModel {
-  const formatVersion = checkFormat(file, name, TASK_MODEL_FORMAT, TASK_MODEL_FORMAT_VERSION);
-  const meta = new MetaReader(file, name);
-  const arch = meta.oneOf('arch', EXTRACTOR_NAMES);
-  const hidden = meta.positiveInts('hidden');
-  const inputShape = meta.positiveInts('input_shape', 3) as [number, number, number];
-  const spec = readTaskSpecs(meta, formatVersion, 1, name, true)[0];
-  const outputs = headOutputs(spec);
-  const placement = meta.oneOf('placement', ['forward', 'update'] as const);
-  const kind = meta.oneOf('kind', ['sparse', 'dense'] as const);
-  let specs: ParamSpec[];
-  let featureDim: number;
-  try {
-    const e = makeExtractor(arch, inputShape, hidden);
-    specs = paramSpecs(e.layers);
-    featureDim = e.featureDim;
-  } catch (e) {
-    throw new FsmtlError(`${name}: ${(e as Error).message}`);
-  }
-  const r = new TensorReader(file, name, `its architecture (${arch}, hidden ${hidden.join('-')}, input ${inputShape.join('×')})`);
-  const params: StoredParam[] = specs.map((s) => {
-    const key = `extractor/${s.name}`;
-    if (r.has(key) || kind === 'dense') return { layout: 'dense', values: r.take(key, ['F32'], s.shape).data as Float32Array };
-    const idx = r.take(`${key}/indices`, ['U16', 'U32']);
-    const values = r.take(`${key}/values`, ['F32']);
-    if (idx.shape.length !== 1 || values.shape.length !== 1 || idx.shape[0] !== values.shape[0]) {
-      throw new FsmtlError(`${name}: '${key}/indices' ${JSON.stringify(idx.shape)} and '${key}/values' ${JSON.stringify(values.shape)} must be 1-D of equal length`);
-    }
-    const indices = decodeIndices(idx.data as Uint16Array | Uint32Array, s.size, `${name}: '${key}/indices'`);
-    return { layout: 'sparse', indices, values: values.data as Float32Array };
+  return readStoredTaskModel(file, name, EXTRACTOR_NAMES, (arch, inputShape, hidden) => {
+    const e = makeExtractor(arch as ExtractorArch, inputShape, hidden);
+    return { specs: paramSpecs(e.layers), featureDim: e.featureDim };
   });
-  const head = {
-    kernel: r.take('head/kernel', ['F32'], [featureDim, outputs]).data as Float32Array,
-    bias: r.take('head/bias', ['F32'], [outputs]).data as Float32Array,
-  };
-  r.checkNoneLeft();
-  const shared = specs.reduce((a, s) => a + s.size, 0);
-  const inSparse = params.reduce((a, p) => a + (p.layout === 'sparse' ? p.indices.length : 0), 0);
-  const keptShared = Number(meta.string('kept_params'));
-  if (!Number.isSafeInteger(keptShared) || keptShared < inSparse || keptShared > shared || (kind === 'dense' && keptShared !== shared)) {
-    meta.fail('kept_params', `is ${JSON.stringify(meta.string('kept_params'))}, inconsistent with the tensors (${inSparse} to ${shared} for a ${kind} model)`);
-  }
-  return {
-    formatVersion,
-    fsmtlVersion: meta.string('fsmtl_version'),
-    task: meta.string('task'),
-    method: meta.string('method'),
-    arch,
-    hidden,
-    inputShape,
-    spec,
-    keep: meta.number('keep'),
-    placement,
-    kind,
-    keptShared,
-    specs,
-    params,
-    head,
-    source: name,
-  };
 }
 
 export function decodeTaskModel(bytes: Uint8Array, name: string): TaskModel {

@@ -1,0 +1,103 @@
+// The sparse path's two kernels, in plain TypeScript (the TensorFlow.js-free predictor and the wasm
+// engine use these; the native engine has the same two in C, native/src/sparse_infer.c). Both compute
+// only with kept weights, stored compressed by output (a row per output unit or filter):
+//   ptr[j] … ptr[j+1] − 1   the entries of output j;  idx[e], val[e]: where its input is, its weight.
+// The structure is validated once when it is built (src/predictor/sparse-net.ts), not on every call.
+
+export type Index = Uint16Array | Uint32Array;
+
+export interface SparseKernels {
+  readonly name: string;
+  /** y[b·units + j] = max(0?, bias[j] + Σ_e val[e]·x[b·inputs + idx[e]]), e in row j, for b < n. */
+  dense(x: Float32Array, n: number, inputs: number, ptr: Int32Array, idx: Index, val: Float32Array, bias: Float32Array, relu: boolean, y: Float32Array): void;
+  /**
+   * For each of n images x (zero-padded, channel-major [cin][hp][wp]): the k×k stride-1 convolution of
+   * each filter f (idx[e] = ci·hp·wp + dy·wp + dx), + bias, ReLU, then 2×2 max pooling, written into dst
+   * as [filters][ph + 2q][pw + 2q] with q = dstPad (the border is left as it is: zeros).
+   */
+  convPool(
+    x: Float32Array, n: number, cin: number, hp: number, wp: number, k: number,
+    ptr: Int32Array, idx: Index, val: Float32Array, bias: Float32Array, filters: number, dst: Float32Array, dstPad: number,
+  ): void;
+}
+
+/** Output rows (or pixels) computed together: the weight is read once per tile. */
+const TILE = 8;
+
+export const jsKernels: SparseKernels = {
+  name: 'js',
+  dense(x, n, inputs, ptr, idx, val, bias, relu, y) {
+    const units = ptr.length - 1;
+    let b = 0;
+    // Four examples at a time: each kept weight is loaded once for four products.
+    for (; b + 4 <= n; b += 4) {
+      const x0 = b * inputs, x1 = x0 + inputs, x2 = x1 + inputs, x3 = x2 + inputs;
+      for (let j = 0; j < units; j++) {
+        let a0 = bias[j], a1 = a0, a2 = a0, a3 = a0;
+        for (let e = ptr[j], end = ptr[j + 1]; e < end; e++) {
+          const w = val[e], i = idx[e];
+          a0 += w * x[x0 + i];
+          a1 += w * x[x1 + i];
+          a2 += w * x[x2 + i];
+          a3 += w * x[x3 + i];
+        }
+        const o = b * units + j;
+        y[o] = relu && a0 < 0 ? 0 : a0;
+        y[o + units] = relu && a1 < 0 ? 0 : a1;
+        y[o + 2 * units] = relu && a2 < 0 ? 0 : a2;
+        y[o + 3 * units] = relu && a3 < 0 ? 0 : a3;
+      }
+    }
+    for (; b < n; b++) {
+      const xo = b * inputs;
+      for (let j = 0; j < units; j++) {
+        let a = bias[j];
+        for (let e = ptr[j], end = ptr[j + 1]; e < end; e++) a += val[e] * x[xo + idx[e]];
+        y[b * units + j] = relu && a < 0 ? 0 : a;
+      }
+    }
+  },
+  convPool(x, n, cin, hp, wp, k, ptr, idx, val, bias, filters, dst, q) {
+    const oh = hp - k + 1, ow = wp - k + 1;
+    const ph = oh >> 1, pw = ow >> 1;
+    const w2 = 2 * pw;
+    const dh = ph + 2 * q, dw = pw + 2 * q;
+    const rows = new Float32Array(2 * w2);
+    const acc = new Float64Array(TILE);
+    for (let b = 0; b < n; b++) {
+      const xb = b * cin * hp * wp;
+      const db = b * filters * dh * dw;
+      for (let f = 0; f < filters; f++) {
+        const e0 = ptr[f], e1 = ptr[f + 1], bf = bias[f];
+        for (let py = 0; py < ph; py++) {
+          for (let r = 0; r < 2; r++) {
+            const base = xb + (2 * py + r) * wp;
+            const ro = r * w2;
+            let ox = 0;
+            // Whole tiles, the last one overlapping the previous when the width is not a multiple.
+            while (w2 >= TILE && ox < w2) {
+              const o0 = Math.min(ox, w2 - TILE);
+              acc.fill(bf);
+              for (let e = e0; e < e1; e++) {
+                const w = val[e], s = base + idx[e] + o0;
+                for (let t = 0; t < TILE; t++) acc[t] += w * x[s + t];
+              }
+              for (let t = 0; t < TILE; t++) rows[ro + o0 + t] = acc[t];
+              ox = o0 + TILE;
+            }
+            for (; ox < w2; ox++) {
+              let a = bf;
+              for (let e = e0; e < e1; e++) a += val[e] * x[base + idx[e] + ox];
+              rows[ro + ox] = a;
+            }
+          }
+          const d = db + f * dh * dw + (py + q) * dw + q;
+          for (let px = 0; px < pw; px++) {
+            const m = Math.max(rows[2 * px], rows[2 * px + 1], rows[w2 + 2 * px], rows[w2 + 2 * px + 1]);
+            dst[d + px] = m > 0 ? m : 0;
+          }
+        }
+      }
+    }
+  },
+};

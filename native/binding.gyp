@@ -6,8 +6,8 @@
   "targets": [
     {
       "target_name": "fsmtl_native",
-      "sources": ["src/fsmtl_native.c", "src/dense_fisher.c"],
-      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-strict-aliasing", "-ffp-contract=off", "-fno-math-errno"],
+      "sources": ["src/fsmtl_native.c", "src/dense_fisher.c", "src/sparse_infer.c"],
+      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-strict-aliasing", "-ffp-contract=off", "-fno-math-errno", "-Wno-psabi"],
       "defines": ["NAPI_VERSION=8"],
       "libraries": ["-lopenblas"],
       "conditions": [

@@ -32,6 +32,9 @@ void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int6
            float beta, float *c, int64_t ldc);
 
 napi_value dense_fisher(napi_env env, napi_callback_info info);
+/** The sparse inference path's kernels (sparse_infer.c). */
+napi_value sparse_dense(napi_env env, napi_callback_info info);
+napi_value sparse_conv_pool(napi_env env, napi_callback_info info);
 
 /** A convolution's geometry: NHWC input [n, h, w, cin], filter [kh, kw, cin, cout], output [n, oh, ow, cout]. */
 typedef struct {

@@ -588,6 +588,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
     {"conv", NULL, conv, NULL, NULL, NULL, napi_default, NULL},
     {"denseFisher", NULL, dense_fisher, NULL, NULL, NULL, napi_default, NULL},
+    {"sparseDense", NULL, sparse_dense, NULL, NULL, NULL, napi_default, NULL},
+    {"sparseConvPool", NULL, sparse_conv_pool, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"setDnnl", NULL, set_dnnl, NULL, NULL, NULL, napi_default, NULL},
     {"setScratchLimit", NULL, set_scratch_limit, NULL, NULL, NULL, napi_default, NULL},

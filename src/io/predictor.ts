@@ -1,7 +1,9 @@
-// Inference for one task: its dense effective extractor weights (S_t ⊙ θsh, or θsh when the task
-// computes with the whole extractor) and its head, from a checkpoint or from an exported task model.
-// A sparse task model is scattered back into dense matrices once, at load time; prediction then runs
-// the same dense ops as training (so the outputs are those of the full multi-task model).
+// Inference for one task: its effective extractor weights (S_t ⊙ θsh, or θsh when the task computes
+// with the whole extractor) and its head, from a checkpoint or from an exported task model. Two paths:
+//   dense   the same tfjs ops as training, on dense weights (zeros where the mask drops an entry);
+//   sparse  only the kept weights, compressed (src/predictor/sparse-net.ts), on the native addon's
+//           kernels or in TypeScript; used per batch where it is faster (src/io/sparse-crossover.ts).
+// A task model's dense weights are built (scattered) only when a batch takes the dense path.
 import * as tf from '@tensorflow/tfjs-core';
 import { engineInfo } from '../engine/setup.js';
 import { makeExtractor, type Extractor, type ExtractorArch, type ForwardHooks } from '../model/extractor.js';
@@ -14,6 +16,12 @@ import { scatterKept } from './sparse-layout.js';
 import { taskKind } from '../tasks/registry.js';
 import type { DecodedPredictions, TaskSpec } from '../tasks/types.js';
 import { headOutputs } from './checkpoint.js';
+import { nativeSparseKernels } from '../engine/native/sparse-kernels.js';
+import { jsKernels, type SparseKernels } from '../predictor/kernels.js';
+import { forwardPlan, hasPlan, PLANNED_ARCHS } from '../predictor/plan.js';
+import { SparseNet, sparseCost } from '../predictor/sparse-net.js';
+import type { StoredParam } from './task-model-reader.js';
+import { density, useSparse, type SparsePolicy } from './sparse-crossover.js';
 
 export interface TaskNetwork {
   task: string;
@@ -23,7 +31,9 @@ export interface TaskNetwork {
   /** What the task predicts (its head's width and how outputs become predictions). */
   spec: TaskSpec;
   /** Extractor parameters the task computes with, dense, in ParamSpec order. */
-  params: Float32Array[];
+  readonly params: Float32Array[];
+  /** The same as stored in a task model (sparse tensors as kept entries), when it came from one. */
+  stored?: StoredParam[];
   head: HeadWeights;
   /** The task's adapter blocks inside the extractor (SE), when its method has them. */
   adapter?: { adapter: TaskAdapter; params: Float32Array[] };
@@ -49,46 +59,105 @@ export function checkpointNetwork(c: Checkpoint, task: string | number): TaskNet
   };
 }
 
-/** The dense network of an exported task model (sparse tensors scattered into zeros). */
+/** The network of an exported task model; its dense params are scattered (into zeros) when first read. */
 export function taskModelNetwork(m: TaskModel): TaskNetwork {
+  let dense: Float32Array[] | undefined;
   return {
     task: m.task,
     arch: m.arch,
     hidden: m.hidden,
     inputShape: m.inputShape,
     spec: m.spec,
-    params: m.params.map((p, i) => (p.layout === 'dense' ? p.values : scatterKept({ size: m.specs[i].size, indices: p.indices, values: p.values }))),
+    get params() {
+      dense ??= m.params.map((p, i) => (p.layout === 'dense' ? p.values : scatterKept({ size: m.specs[i].size, indices: p.indices, values: p.values })));
+      return dense;
+    },
+    stored: m.params,
     head: m.head,
   };
+}
+
+export interface PredictorOptions {
+  /** 'auto' (default): the sparse path for the batches where it is faster; 'sparse' or 'dense': always that path. */
+  path?: SparsePolicy;
+}
+
+const kernelSet = (k: SparseKernels): 'native' | 'js' => (k.name === 'native' ? 'native' : 'js');
+
+/** The sparse form of a network, or why it has none. */
+function sparseForm(n: TaskNetwork, policy: SparsePolicy): { net: SparseNet; kernels: SparseKernels } | string {
+  if (n.adapter) return `its ${n.adapter.adapter.name} adapters are not supported on the sparse path`;
+  if (!hasPlan(n.arch)) return `extractor '${n.arch}' has no sparse forward plan (it runs ${PLANNED_ARCHS.join(', ')})`;
+  // The C kernels with the native engine, the TypeScript ones with any other (their crossovers differ).
+  const kernels = (engineInfo()?.backend === 'native' ? nativeSparseKernels() : null) ?? jsKernels;
+  const plan = forwardPlan(n.arch, n.inputShape, n.hidden);
+  const stored: StoredParam[] = n.stored ?? n.params.map((values) => ({ layout: 'dense', values }));
+  const outputs = headOutputs(n.spec);
+  // Auto: build the compressed copy only if some batch size would use it.
+  const cost = sparseCost(plan, stored, outputs);
+  if (policy === 'auto' && !useSparse('auto', kernelSet(kernels), cost, 1)) return `too dense to pay (density ${density(cost).toFixed(2)})`;
+  return { net: new SparseNet(plan, stored, n.head, outputs), kernels };
 }
 
 /** A task network with its weights uploaded as tensors. Call dispose() when done. */
 export class Predictor {
   readonly extractor: Extractor;
-  private readonly params: tf.Tensor[];
-  private readonly kernel: tf.Tensor2D;
-  private readonly bias: tf.Tensor1D;
-  private readonly hooks: ForwardHooks | undefined;
-  private readonly adapterParams: tf.Tensor[];
+  private denseWeights: { params: tf.Tensor[]; kernel: tf.Tensor2D; bias: tf.Tensor1D; adapterParams: tf.Tensor[]; hooks: ForwardHooks | undefined } | undefined;
+  /** The compressed network and its kernels, or why there is none (the sparse path is off). */
+  readonly sparse: { net: SparseNet; kernels: SparseKernels } | string;
+  readonly policy: SparsePolicy;
 
-  constructor(readonly network: TaskNetwork) {
+  constructor(
+    readonly network: TaskNetwork,
+    opts: PredictorOptions = {},
+  ) {
     if (!engineInfo()) throw new FsmtlError('the tensor engine is not initialised: call `await initEngine()` before predicting');
     const n = network;
     this.extractor = makeExtractor(n.arch, n.inputShape, n.hidden);
     const specs = paramSpecs(this.extractor.layers);
-    if (specs.length !== n.params.length || specs.some((s, i) => s.size !== n.params[i].length)) {
+    const sizes = n.stored ?? n.params;
+    if (specs.length !== sizes.length || specs.some((s, i) => s.size !== (n.stored ? (n.stored[i].layout === 'dense' ? n.stored[i].values.length : s.size) : n.params[i].length))) {
       throw new FsmtlError(`task '${n.task}': its parameters do not fit its architecture (${n.arch}, hidden ${n.hidden.join('-')})`);
     }
-    this.params = specs.map((s, i) => tf.tensor(n.params[i], s.shape));
-    this.kernel = tf.tensor2d(n.head.kernel, [this.extractor.featureDim, headOutputs(n.spec)]);
-    this.bias = tf.tensor1d(n.head.bias);
     const adapter = n.adapter;
     const aspecs = adapter ? adapter.adapter.specs(this.extractor) : [];
     if (adapter && (aspecs.length !== adapter.params.length || aspecs.some((s, i) => s.size !== adapter.params[i].length))) {
       throw new FsmtlError(`task '${n.task}': its ${adapter.adapter.name} adapter parameters do not fit its architecture`);
     }
-    this.adapterParams = adapter ? aspecs.map((s, i) => tf.tensor(adapter.params[i], s.shape)) : [];
-    this.hooks = adapter ? { output: (layer, a) => adapter.adapter.apply(layer, a, this.adapterParams, aspecs) } : undefined;
+    this.policy = opts.path ?? 'auto';
+    this.sparse = this.policy === 'dense' ? 'switched off' : sparseForm(n, this.policy);
+    if (this.policy === 'sparse' && typeof this.sparse === 'string') throw new FsmtlError(`task '${n.task}': no sparse path: ${this.sparse}`);
+    // Without a sparse form every batch is dense: upload now, as before.
+    if (typeof this.sparse === 'string') this.dense();
+  }
+
+  /** The dense path's weights as tensors, uploaded on first use. */
+  private dense() {
+    if (this.denseWeights) return this.denseWeights;
+    const n = this.network;
+    const specs = paramSpecs(this.extractor.layers);
+    const params = specs.map((s, i) => tf.tensor(n.params[i], s.shape));
+    const kernel = tf.tensor2d(n.head.kernel, [this.extractor.featureDim, headOutputs(n.spec)]);
+    const bias = tf.tensor1d(n.head.bias);
+    const adapter = n.adapter;
+    const aspecs = adapter ? adapter.adapter.specs(this.extractor) : [];
+    const adapterParams = adapter ? aspecs.map((s, i) => tf.tensor(adapter.params[i], s.shape)) : [];
+    const hooks: ForwardHooks | undefined = adapter ? { output: (layer, a) => adapter.adapter.apply(layer, a, adapterParams, aspecs) } : undefined;
+    this.denseWeights = { params, kernel, bias, adapterParams, hooks };
+    return this.denseWeights;
+  }
+
+  /** Whether a batch of m examples runs on the sparse path. */
+  sparseFor(m: number): boolean {
+    const s = this.sparse;
+    return typeof s !== 'string' && useSparse(this.policy, kernelSet(s.kernels), s.net.cost, m);
+  }
+
+  /** Bytes of weights held now: the compressed network, and the dense tensors once a batch has needed them. */
+  get residentBytes(): number {
+    const s = typeof this.sparse === 'string' ? 0 : this.sparse.net.residentBytes;
+    const d = this.denseWeights;
+    return s + (d ? [...d.params, d.kernel, d.bias, ...d.adapterParams].reduce((a, t) => a + 4 * t.size, 0) : 0);
   }
 
   get inputSize(): number {
@@ -121,10 +190,16 @@ export class Predictor {
     const out = new Float32Array(n * C);
     for (let s = 0; s < n; s += batchSize) {
       const m = Math.min(batchSize, n - s);
+      const sp = this.sparse;
+      if (typeof sp !== 'string' && this.sparseFor(m)) {
+        out.set(sp.net.forward(images.subarray(s * size, (s + m) * size), m, sp.kernels), s * C);
+        continue;
+      }
+      const d = this.dense();
       const r = tf.tidy(() => {
         const x = tf.tensor4d(images.subarray(s * size, (s + m) * size), [m, h, w, c]);
-        const feats = this.extractor.forward(x, this.params, this.hooks);
-        return tf.add(tf.matMul(feats, this.kernel), this.bias);
+        const feats = this.extractor.forward(x, d.params, d.hooks);
+        return tf.add(tf.matMul(feats, d.kernel), d.bias);
       });
       out.set(r.dataSync() as Float32Array, s * C);
       r.dispose();
@@ -133,7 +208,9 @@ export class Predictor {
   }
 
   dispose(): void {
-    for (const t of [...this.params, this.kernel, this.bias, ...this.adapterParams]) t.dispose();
+    const d = this.denseWeights;
+    if (d) for (const t of [...d.params, d.kernel, d.bias, ...d.adapterParams]) t.dispose();
+    this.denseWeights = undefined;
   }
 }
 

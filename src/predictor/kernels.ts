@@ -21,7 +21,7 @@ export interface SparseKernels {
   ): void;
 }
 
-/** Output rows (or pixels) computed together: the weight is read once per tile. */
+/** Output pixels of a conv row computed together (unrolled below): each tap's weight is loaded once per tile. */
 const TILE = 8;
 
 export const jsKernels: SparseKernels = {
@@ -63,7 +63,6 @@ export const jsKernels: SparseKernels = {
     const w2 = 2 * pw;
     const dh = ph + 2 * q, dw = pw + 2 * q;
     const rows = new Float32Array(2 * w2);
-    const acc = new Float64Array(TILE);
     for (let b = 0; b < n; b++) {
       const xb = b * cin * hp * wp;
       const db = b * filters * dh * dw;
@@ -77,12 +76,27 @@ export const jsKernels: SparseKernels = {
             // Whole tiles, the last one overlapping the previous when the width is not a multiple.
             while (w2 >= TILE && ox < w2) {
               const o0 = Math.min(ox, w2 - TILE);
-              acc.fill(bf);
+              let a0 = bf, a1 = bf, a2 = bf, a3 = bf, a4 = bf, a5 = bf, a6 = bf, a7 = bf;
               for (let e = e0; e < e1; e++) {
                 const w = val[e], s = base + idx[e] + o0;
-                for (let t = 0; t < TILE; t++) acc[t] += w * x[s + t];
+                a0 += w * x[s];
+                a1 += w * x[s + 1];
+                a2 += w * x[s + 2];
+                a3 += w * x[s + 3];
+                a4 += w * x[s + 4];
+                a5 += w * x[s + 5];
+                a6 += w * x[s + 6];
+                a7 += w * x[s + 7];
               }
-              for (let t = 0; t < TILE; t++) rows[ro + o0 + t] = acc[t];
+              const ro0 = ro + o0;
+              rows[ro0] = a0;
+              rows[ro0 + 1] = a1;
+              rows[ro0 + 2] = a2;
+              rows[ro0 + 3] = a3;
+              rows[ro0 + 4] = a4;
+              rows[ro0 + 5] = a5;
+              rows[ro0 + 6] = a6;
+              rows[ro0 + 7] = a7;
               ox = o0 + TILE;
             }
             for (; ox < w2; ox++) {
@@ -93,7 +107,10 @@ export const jsKernels: SparseKernels = {
           }
           const d = db + f * dh * dw + (py + q) * dw + q;
           for (let px = 0; px < pw; px++) {
-            const m = Math.max(rows[2 * px], rows[2 * px + 1], rows[w2 + 2 * px], rows[w2 + 2 * px + 1]);
+            let m = rows[2 * px];
+            if (rows[2 * px + 1] > m) m = rows[2 * px + 1];
+            if (rows[w2 + 2 * px] > m) m = rows[w2 + 2 * px];
+            if (rows[w2 + 2 * px + 1] > m) m = rows[w2 + 2 * px + 1];
             dst[d + px] = m > 0 ? m : 0;
           }
         }

@@ -88,6 +88,33 @@ export interface SparseCost {
   denseMacs: number;
 }
 
+function keptCount(p: StoredParam): number {
+  if (p.layout === 'sparse') return p.indices.length;
+  let k = 0;
+  for (let i = 0; i < p.values.length; i++) if (p.values[i] !== 0) k++;
+  return k;
+}
+
+/** Multiply-adds per example with the kept weights and with all of them, without compiling the network. */
+export function sparseCost(plan: ForwardPlan, params: StoredParam[], outputs: number): SparseCost {
+  let keptMacs = plan.featureDim * outputs;
+  let denseMacs = keptMacs;
+  plan.steps.forEach((s, i) => {
+    const n = keptCount(params[2 * i]);
+    if (s.op === 'dense') {
+      keptMacs += n;
+      denseMacs += s.inputs * s.units;
+    } else {
+      const oh = s.h + 2 * s.pad - s.k + 1;
+      const ow = s.w + 2 * s.pad - s.k + 1;
+      // Only the pixels the 2×2 pool reads are computed.
+      keptMacs += n * 4 * (oh >> 1) * (ow >> 1);
+      denseMacs += s.k * s.k * s.cin * s.filters * oh * ow;
+    }
+  });
+  return { keptMacs, denseMacs };
+}
+
 export class SparseNet {
   private readonly ops: Op[];
   private readonly head: DenseOp;
@@ -106,8 +133,6 @@ export class SparseNet {
     if (params.length !== 2 * steps.length) throw new FsmtlError(`sparse predictor: ${params.length} parameter tensors for ${steps.length} layers of ${plan.arch}`);
     const [h0, w0, c0] = plan.inputShape;
     this.inputSize = h0 * w0 * c0;
-    let keptMacs = 0;
-    let denseMacs = 0;
     // The layout of the previous step's output: null = H, W, C as trained (the input, or a dense output).
     let chw: { c: number; h: number; w: number } | null = null;
     this.ops = steps.map((s, i) => {
@@ -124,8 +149,6 @@ export class SparseNet {
           // H, W, C position → C, H, W position in the pooled conv output.
           c[e] = chw ? (at % chw.c) * chw.h * chw.w + Math.floor(at / chw.c) : at;
         }
-        keptMacs += n;
-        denseMacs += s.inputs * u;
         chw = null;
         return { op: 'dense', inputs: s.inputs, units: u, ...compress(u, s.inputs - 1, r, c, kp.values), bias: denseVector(params[2 * i + 1], u) };
       }
@@ -144,8 +167,6 @@ export class SparseNet {
       const ow = wp - k + 1;
       const ph = oh >> 1;
       const pw = ow >> 1;
-      keptMacs += n * 4 * ph * pw;
-      denseMacs += k * k * cin * F * oh * ow;
       const next = steps[i + 1];
       chw = { c: F, h: ph, w: pw };
       return {
@@ -167,7 +188,7 @@ export class SparseNet {
       val[j * F + f] = head.kernel[f * O + j];
     }
     this.head = { op: 'dense', inputs: F, units: O, ptr, idx, val, bias: Float32Array.from(head.bias) };
-    this.cost = { keptMacs: keptMacs + F * O, denseMacs: denseMacs + F * O };
+    this.cost = sparseCost(plan, params, O);
   }
 
   /** Bytes of weights held: the compressed layers (indices, values, row pointers, biases) and the head. */

@@ -28,6 +28,16 @@ export interface NativeAddon {
   adam(g: number, m: number, v: number, mOut: number, vOut: number, step: number, n: number, b1: number, b2: number, eps: number, stepSize: number): void;
   /** The dense ReLU network's diagonal Fisher in one call (native/src/dense_fisher.c documents the arguments). */
   denseFisher(mode: number, n: number, dims: number[], params: number[], outs: number[], x: number, y: number): void;
+  /** The sparse inference path's dense layer (native/src/sparse_infer.c; src/predictor/kernels.ts documents it). */
+  sparseDense(
+    x: Float32Array, n: number, inputs: number, ptr: Int32Array, idx: Uint16Array | Uint32Array, val: Float32Array,
+    bias: Float32Array, relu: number, y: Float32Array,
+  ): void;
+  /** The sparse inference path's conv + ReLU + 2×2 max-pool layer. */
+  sparseConvPool(
+    x: Float32Array, n: number, cin: number, hp: number, wp: number, k: number, ptr: Int32Array, idx: Uint16Array | Uint32Array,
+    val: Float32Array, bias: Float32Array, filters: number, dst: Float32Array, dstPad: number,
+  ): void;
   setThreads(n: number): void;
   /** Caps im2col slices at `floats` (returns the previous cap); for tests. */
   setScratchLimit(floats: number): number;

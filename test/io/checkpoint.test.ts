@@ -58,8 +58,9 @@ function assertSameLogits(a: Float32Array, b: Float32Array, what: string) {
   }
 }
 
+/** Logits on the dense path, which runs the training ops (the sparse path is tested in test/predictor). */
 function logitsOf(net: Parameters<typeof predict>[0], x: Float32Array, n: number): Float32Array {
-  const p = net instanceof Predictor ? net : new Predictor(net);
+  const p = net instanceof Predictor ? net : new Predictor(net, { path: 'dense' });
   try {
     return p.logits(x, n);
   } finally {

@@ -85,7 +85,7 @@ export function loadPredictor(bytes: Uint8Array, name = 'task model'): TaskModel
 }
 
 export { jsKernels, type SparseKernels } from './kernels.js';
-export { forwardPlan, PLANNED_ARCHS, type ForwardPlan } from './plan.js';
+export { forwardPlan, hasPlan, PLANNED_ARCHS, type ForwardPlan } from './plan.js';
 export { SparseNet, type SparseCost } from './sparse-net.js';
 export type { StoredTaskModel, StoredParam } from '../io/task-model-reader.js';
 export type { DecodedPredictions, TaskSpec } from '../tasks/types.js';

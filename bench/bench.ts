@@ -7,6 +7,8 @@
 //   6. inference: predictions/s of a task's dense network and of its exported sparse model (issue #6)
 //   7. cost as tasks grow: ms per step and peak memory at T = 2, 8, 40 binary tasks, one FS mask update at
 //      T = 40 in MTL steps, with the targets (bench/scaling.ts; --skip-scaling)
+//   8. sparse inference: dense vs the sparse path vs the TF-free predictor at p = 0.1, 0.3, 0.5 (bench/sparse.ts,
+//      issue #19; --sparse-only runs only this part, e.g. with FSMTL_NATIVE=0 for the wasm engine's figures)
 //   0. first: native engine vs wasm vs PyTorch on the same shapes (bench/native.ts, issue #7; --skip-native)
 import { benchKernels } from './kernels.js';
 import { initEngine } from '../src/engine/setup.js';
@@ -16,6 +18,7 @@ import { benchMethods } from './methods.js';
 import { benchInference } from './inference.js';
 import { benchNative, type NativeSummary } from './native.js';
 import { benchScaling } from './scaling.js';
+import { benchSparse } from './sparse.js';
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const arg = (name: string) => process.argv.includes(name);
@@ -23,6 +26,11 @@ const arg = (name: string) => process.argv.includes(name);
 async function main() {
   const engine = await initEngine({});
   console.log(`engine: ${engine.backend}, ${engine.threads} thread(s); fsmtl kernels: ${engine.registeredKernels.join(', ') || 'none'}\n`);
+
+  if (arg('--sparse-only')) {
+    await benchSparse({ quick: arg('--quick') });
+    return;
+  }
 
   let native: NativeSummary | null = null;
   if (!arg('--skip-native')) {
@@ -65,6 +73,8 @@ async function main() {
   }
   console.log();
   await benchInference();
+  console.log();
+  await benchSparse({ quick: arg('--quick') });
   if (!arg('--skip-scaling')) {
     console.log();
     await benchScaling({ quick: arg('--quick'), fsEpochVsPytorch: native?.fsEpochVsPytorch ?? null });

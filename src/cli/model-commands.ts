@@ -9,10 +9,13 @@ import { loadModelFile, modelFileNetworks } from '../io/model-file.js';
 import { checkInputShape, readImages } from '../io/predict-input.js';
 import { formatCsv, formatJson, formatPreview, type TaskPredictions } from '../io/predict-output.js';
 import { Predictor } from '../io/predictor.js';
+import type { SparsePolicy } from '../io/sparse-crossover.js';
 import { MASKED_METHODS, type TrainConfig } from '../train/config.js';
 import { FsmtlError } from '../util/errors.js';
 
 const int = (n: number) => n.toLocaleString('en-US');
+/** Examples predicted per call (and per path choice). */
+const BATCH = 1000;
 const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
 
 /** The lines `fsmtl export` prints about a task model's size. */
@@ -68,21 +71,28 @@ export function addModelCommands(program: Command): void {
     .option('--out <file>', 'write the predictions here: CSV if it ends in .csv, else JSON')
     .option('--rows <n>', 'rows of predictions to print', rowsOption, 10)
     .addOption(new Option('--backend <name>', 'tensor engine').choices([...BACKEND_NAMES]))
-    .action(async (modelPath: string, inputPath: string, flags: { task?: string; out?: string; rows: number; backend?: TrainConfig['backend'] }) => {
+    .addOption(
+      new Option('--path <path>', 'auto: compute with only the kept weights where that is faster (docs/sparse-inference.md); sparse or dense: always that way')
+        .choices(['auto', 'sparse', 'dense'])
+        .default('auto'),
+    )
+    .action(async (modelPath: string, inputPath: string, flags: { task?: string; out?: string; rows: number; backend?: TrainConfig['backend']; path: SparsePolicy }) => {
       const file = loadModelFile(modelPath);
       const networks = modelFileNetworks(file, flags.task);
       const input = readImages(inputPath, networks[0].inputShape);
       checkInputShape(input, networks[0].inputShape, inputPath);
       await initEngine({ backend: flags.backend });
+      const paths = new Set<string>();
       const preds: TaskPredictions[] = networks.map((net) => {
-        const p = new Predictor(net);
+        const p = new Predictor(net, { path: flags.path });
         try {
-          return { task: net.task, predictions: p.decode(input.x, input.n) };
+          paths.add(p.sparseFor(Math.min(input.n, BATCH)) ? 'sparse' : 'dense');
+          return { task: net.task, predictions: p.decode(input.x, input.n, BATCH) };
         } finally {
           p.dispose();
         }
       });
-      const kind = file.kind === 'checkpoint' ? `checkpoint, ${file.checkpoint.config.method}` : `task model, ${file.model.kind}`;
+      const kind = `${file.kind === 'checkpoint' ? `checkpoint, ${file.checkpoint.config.method}` : `task model, ${file.model.kind}`}; ${[...paths].join(' and ')} path`;
       const resized = input.resized ? `, ${input.resized} of them centre-cropped and resized to the model's size` : '';
       process.stdout.write(`${int(input.n)} image${input.n === 1 ? '' : 's'} (${input.shape.join('×')}, ${input.format}${resized}) from ${inputPath}; model ${modelPath} (${kind})\n\n`);
       process.stdout.write(formatPreview(preds, input.n, flags.rows) + '\n');

@@ -96,7 +96,7 @@ function sparseForm(n: TaskNetwork, policy: SparsePolicy): { net: SparseNet; ker
   // Auto: build the compressed copy only if some batch size would use it.
   const cost = sparseCost(plan, stored, outputs);
   if (policy === 'auto' && !useSparse('auto', kernelSet(kernels), cost, 1)) return `too dense to pay (density ${density(cost).toFixed(2)})`;
-  return { net: new SparseNet(plan, stored, n.head, outputs), kernels };
+  return { net: new SparseNet(plan, stored, n.head, outputs, kernels.denseLayout), kernels };
 }
 
 /** A task network with its weights uploaded as tensors. Call dispose() when done. */

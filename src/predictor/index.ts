@@ -30,7 +30,7 @@ export class TaskModelPredictor {
     private readonly kernels: SparseKernels = jsKernels,
   ) {
     const plan = forwardPlan(model.arch, model.inputShape, model.hidden);
-    this.net = new SparseNet(plan, model.params, model.head, specKind(model.spec).outputs(model.spec));
+    this.net = new SparseNet(plan, model.params, model.head, specKind(model.spec).outputs(model.spec), kernels.denseLayout);
   }
 
   get task(): string {

@@ -1,14 +1,23 @@
 // The sparse path's two kernels, in plain TypeScript (the TensorFlow.js-free predictor and the wasm
 // engine use these; the native engine has the same two in C, native/src/sparse_infer.c). Both compute
-// only with kept weights, stored compressed by output (a row per output unit or filter):
-//   ptr[j] … ptr[j+1] − 1   the entries of output j;  idx[e], val[e]: where its input is, its weight.
-// The structure is validated once when it is built (src/predictor/sparse-net.ts), not on every call.
+// only with kept weights, stored compressed by rows:
+//   ptr[r] … ptr[r+1] − 1   the entries of row r;  idx[e], val[e]: the entry's position and weight.
+// Conv layers have a row per filter (idx: where the tap's input is). Dense layers have either a row
+// per output unit (idx: the input; 'by-output', a gathered dot product per unit, which the C kernels
+// vectorise over 16 examples) or a row per input (idx: the unit; 'by-input', which the TypeScript
+// kernel uses: it skips the inputs that are zero, and after a ReLU or on a digit's blank background
+// most are). The structure is validated once when it is built (src/predictor/sparse-net.ts).
 
 export type Index = Uint16Array | Uint32Array;
 
 export interface SparseKernels {
   readonly name: string;
-  /** y[b·units + j] = max(0?, bias[j] + Σ_e val[e]·x[b·inputs + idx[e]]), e in row j, for b < n. */
+  /** How dense layers are laid out for this kernel set. */
+  readonly denseLayout: 'by-output' | 'by-input';
+  /**
+   * y[b·units + j] = max(0?, bias[j] + Σ w·x[b·inputs + i]) over the kept weights w from input i to unit j,
+   * for b < n (units = bias.length; rows are units or inputs as denseLayout says).
+   */
   dense(x: Float32Array, n: number, inputs: number, ptr: Int32Array, idx: Index, val: Float32Array, bias: Float32Array, relu: boolean, y: Float32Array): void;
   /**
    * For each of n images x (zero-padded, channel-major [cin][hp][wp]): the k×k stride-1 convolution of
@@ -26,34 +35,23 @@ const TILE = 8;
 
 export const jsKernels: SparseKernels = {
   name: 'js',
+  denseLayout: 'by-input',
   dense(x, n, inputs, ptr, idx, val, bias, relu, y) {
-    const units = ptr.length - 1;
-    let b = 0;
-    // Four examples at a time: each kept weight is loaded once for four products.
-    for (; b + 4 <= n; b += 4) {
-      const x0 = b * inputs, x1 = x0 + inputs, x2 = x1 + inputs, x3 = x2 + inputs;
-      for (let j = 0; j < units; j++) {
-        let a0 = bias[j], a1 = a0, a2 = a0, a3 = a0;
-        for (let e = ptr[j], end = ptr[j + 1]; e < end; e++) {
-          const w = val[e], i = idx[e];
-          a0 += w * x[x0 + i];
-          a1 += w * x[x1 + i];
-          a2 += w * x[x2 + i];
-          a3 += w * x[x3 + i];
-        }
-        const o = b * units + j;
-        y[o] = relu && a0 < 0 ? 0 : a0;
-        y[o + units] = relu && a1 < 0 ? 0 : a1;
-        y[o + 2 * units] = relu && a2 < 0 ? 0 : a2;
-        y[o + 3 * units] = relu && a3 < 0 ? 0 : a3;
-      }
-    }
-    for (; b < n; b++) {
+    const units = bias.length;
+    // One example's sums, in double precision (as a JS number accumulates anyway).
+    const acc = new Float64Array(units);
+    for (let b = 0; b < n; b++) {
       const xo = b * inputs;
+      acc.set(bias);
+      for (let i = 0; i < inputs; i++) {
+        const v = x[xo + i];
+        if (v === 0) continue;
+        for (let e = ptr[i], end = ptr[i + 1]; e < end; e++) acc[idx[e]] += v * val[e];
+      }
+      const yo = b * units;
       for (let j = 0; j < units; j++) {
-        let a = bias[j];
-        for (let e = ptr[j], end = ptr[j + 1]; e < end; e++) a += val[e] * x[xo + idx[e]];
-        y[b * units + j] = relu && a < 0 ? 0 : a;
+        const a = acc[j];
+        y[yo + j] = relu && a < 0 ? 0 : a;
       }
     }
   },

@@ -128,7 +128,10 @@ export class SparseNet {
     params: StoredParam[],
     head: { kernel: Float32Array; bias: Float32Array },
     readonly outputs: number,
+    /** The dense layers' layout: the kernels' that will run it (SparseKernels.denseLayout). */
+    readonly denseLayout: 'by-output' | 'by-input' = 'by-output',
   ) {
+    const byInput = denseLayout === 'by-input';
     const steps = plan.steps;
     if (params.length !== 2 * steps.length) throw new FsmtlError(`sparse predictor: ${params.length} parameter tensors for ${steps.length} layers of ${plan.arch}`);
     const [h0, w0, c0] = plan.inputShape;
@@ -150,7 +153,8 @@ export class SparseNet {
           c[e] = chw ? (at % chw.c) * chw.h * chw.w + Math.floor(at / chw.c) : at;
         }
         chw = null;
-        return { op: 'dense', inputs: s.inputs, units: u, ...compress(u, s.inputs - 1, r, c, kp.values), bias: denseVector(params[2 * i + 1], u) };
+        const rows = byInput ? compress(s.inputs, u - 1, c, r, kp.values) : compress(u, s.inputs - 1, r, c, kp.values);
+        return { op: 'dense', inputs: s.inputs, units: u, ...rows, bias: denseVector(params[2 * i + 1], u) };
       }
       const { k, cin, filters: F, pad } = s;
       const hp = s.h + 2 * pad;
@@ -176,18 +180,18 @@ export class SparseNet {
         bias: denseVector(params[2 * i + 1], F),
       };
     });
-    // The head: every entry of the [features, outputs] kernel, as rows per output.
+    // The head: every entry of the [features, outputs] kernel.
     const F = plan.featureDim;
     const O = outputs;
     if (head.kernel.length !== F * O || head.bias.length !== O) throw new FsmtlError(`sparse predictor: head of ${head.kernel.length} weights for ${F} features × ${O} outputs`);
-    const ptr = Int32Array.from({ length: O + 1 }, (_, j) => j * F);
-    const idx = indexArray(F * O, F - 1);
-    const val = new Float32Array(F * O);
-    for (let j = 0; j < O; j++) for (let f = 0; f < F; f++) {
-      idx[j * F + f] = f;
-      val[j * F + f] = head.kernel[f * O + j];
+    const hr = new Int32Array(F * O);
+    const hc = new Int32Array(F * O);
+    for (let f = 0; f < F; f++) for (let j = 0; j < O; j++) {
+      hr[f * O + j] = byInput ? f : j;
+      hc[f * O + j] = byInput ? j : f;
     }
-    this.head = { op: 'dense', inputs: F, units: O, ptr, idx, val, bias: Float32Array.from(head.bias) };
+    const hrows = byInput ? compress(F, O - 1, hr, hc, head.kernel) : compress(O, F - 1, hr, hc, head.kernel);
+    this.head = { op: 'dense', inputs: F, units: O, ...hrows, bias: Float32Array.from(head.bias) };
     this.cost = sparseCost(plan, params, O);
   }
 

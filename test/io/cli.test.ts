@@ -93,6 +93,14 @@ test('export: a sparse task model, its size, and the same predictions as the che
   const out = join(dir, 'k.json');
   assertOk(fsmtl('predict', tm, join(dir, 'f32.npy'), '--out', out));
   assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')).predictions, { kuzushiji: expected.kuzushiji });
+  // Either path gives the same classes, and the header says which one ran.
+  for (const path of ['sparse', 'dense']) {
+    const o = join(dir, `k-${path}.json`);
+    const rp = fsmtl('predict', tm, join(dir, 'f32.npy'), '--path', path, '--out', o);
+    assertOk(rp);
+    assert.match(rp.out, new RegExp(`\\(task model, sparse; ${path} path\\)`));
+    assert.deepEqual(JSON.parse(readFileSync(o, 'utf8')).predictions, { kuzushiji: expected.kuzushiji });
+  }
   assertOneLineError(fsmtl('predict', tm, join(dir, 'f32.npy'), '--task', 'digits'), /unknown task 'digits' in .*kuzushiji\.safetensors \(it is the model of task 'kuzushiji'\)/);
 });
 

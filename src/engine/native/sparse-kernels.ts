@@ -12,6 +12,7 @@ export function nativeSparseKernels(): SparseKernels | null {
     a && typeof a.sparseDense === 'function' && typeof a.sparseConvPool === 'function'
       ? {
           name: 'native',
+          denseLayout: 'by-output',
           dense: (x, n, inputs, ptr, idx, val, bias, relu, y) => a.sparseDense(x, n, inputs, ptr, idx, val, bias, relu ? 1 : 0, y),
           convPool: (x, n, cin, hp, wp, k, ptr, idx, val, bias, filters, dst, q) => a.sparseConvPool(x, n, cin, hp, wp, k, ptr, idx, val, bias, filters, dst, q),
         }

@@ -3,7 +3,9 @@
 //   dense      the main predictor on the dense path (tfjs ops on dense weights, zeros where masked)
 //   sparse     the main predictor as the library runs it ('auto': sparse where the crossover says so)
 //   TF-free    fsmtl/predictor (TypeScript kernels, no TensorFlow.js)
-// with batch-1 latency (median, p99 over single examples), batch-1000 throughput and the weights held.
+// with batch-1 latency (median, p99 over single examples), batch-1000 throughput (and its CPU time per
+// example, which a loaded machine distorts less) and the weights held after both (the sparse path's
+// include the dense weights when a batch took the dense path).
 // Then the crossover: forced sparse / dense time per batch size, next to src/io/sparse-crossover.ts.
 import { loadavg } from 'node:os';
 import { engineInfo } from '../src/engine/setup.js';
@@ -23,6 +25,7 @@ interface Row {
   median: number;
   p99: number;
   perSec: number;
+  cpuUs: number;
   bytes: number;
 }
 
@@ -42,11 +45,14 @@ function latency(run: Run, x: Float32Array, n: number, size: number, reps: numbe
   return { median: t[Math.floor(reps / 2)], p99: t[Math.floor(reps * 0.99)] };
 }
 
-function throughput(run: Run, x: Float32Array, n: number, reps: number): number {
+/** Examples per second (wall clock), and CPU µs per example (all threads; less sensitive to a loaded machine). */
+function throughput(run: Run, x: Float32Array, n: number, reps: number): { perSec: number; cpuUs: number } {
   run(x, n);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let r = 0; r < reps; r++) run(x, n);
-  return (reps * n) / ((performance.now() - t0) / 1000);
+  const c = process.cpuUsage(c0);
+  return { perSec: (reps * n) / ((performance.now() - t0) / 1000), cpuUs: (c.user + c.system) / (reps * n) };
 }
 
 function time(run: Run, x: Float32Array, m: number, reps: number): number {
@@ -86,16 +92,18 @@ export async function benchSparse(opts: { quick?: boolean } = {}): Promise<void>
     const loadBefore = load();
     for (const [name, run, bytesOf] of runs) {
       const l = latency(run, x, n, size, reps1);
-      const perSec = throughput(run, x, n, reps1000);
-      rows.push({ name, ...l, perSec, bytes: bytesOf() });
+      rows.push({ name, ...l, ...throughput(run, x, n, reps1000), bytes: bytesOf() });
     }
     const base = rows[0];
     console.log();
     console.log(`### p = ${keep}: density (kept / dense multiply-adds) ${fmt(d, 3)}; the sparse path runs batch 1 ${auto.sparseFor(1) ? 'sparse' : 'dense'}, batch 1000 ${auto.sparseFor(1000) ? 'sparse' : 'dense'}; load ${loadBefore} → ${load()}`);
-    console.log('| path | batch-1 median ms | p99 ms | median vs dense | batch-1000 /s | vs dense | weights KiB | vs dense |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('| path | batch-1 median ms | p99 ms | median vs dense | batch-1000 /s | vs dense | CPU µs/example | weights KiB | vs dense |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
-      console.log(`| ${r.name} | ${fmt(r.median, 3)} | ${fmt(r.p99, 3)} | ${fmt(r.median / base.median, 2)}× | ${fmt(r.perSec, 0)} | ${fmt(r.perSec / base.perSec, 2)}× | ${fmt(r.bytes / 1024, 0)} | ${fmt((100 * r.bytes) / base.bytes, 1)}% |`);
+      console.log(
+        `| ${r.name} | ${fmt(r.median, 3)} | ${fmt(r.p99, 3)} | ${fmt(r.median / base.median, 2)}× | ${fmt(r.perSec, 0)} | ${fmt(r.perSec / base.perSec, 2)}× | ` +
+          `${fmt(r.cpuUs, 1)} | ${fmt(r.bytes / 1024, 0)} | ${fmt((100 * r.bytes) / base.bytes, 1)}% |`,
+      );
     }
     if (keep === 0.1) {
       const s = rows[1];

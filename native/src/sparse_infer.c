@@ -11,7 +11,8 @@
 #include "common.h"
 
 // Examples a dense layer computes together: their inputs are transposed to [inputs][TB], so that each
-// kept weight is one broadcast times TB contiguous floats (vectorised), read once for TB examples.
+// kept weight is one broadcast times TB contiguous floats (vectorised), read once for TB examples. A
+// single example is a gathered dot product per unit instead.
 #define TB 16
 // Conv output pixels computed together along a row.
 #define TW 16
@@ -51,10 +52,12 @@ static int get_arr(napi_env env, napi_value v, Arr *a) {
   VECTOR_CLONES static void NAME(const float *x, int64_t n, int64_t inputs, const int32_t *ptr, const IDX *idx,   \
                                  const float *val, const float *bias, int relu, float *y, int64_t units, float *xt) { \
     int64_t b = 0;                                                                                                 \
-    for (; b + TB <= n; b += TB) {                                                                                 \
+    /* Tiles of TB examples (of two or more in all); a last partial tile is padded with zeros.  */               \
+    for (; n > 1 && b < n; b += TB) {                                                                              \
       const float *xb = x + b * inputs;                                                                            \
+      const int bt = n - b < TB ? (int)(n - b) : TB;                                                               \
       for (int64_t i = 0; i < inputs; i++)                                                                         \
-        for (int t = 0; t < TB; t++) xt[i * TB + t] = xb[t * inputs + i];                                         \
+        for (int t = 0; t < TB; t++) xt[i * TB + t] = t < bt ? xb[t * inputs + i] : 0;                            \
       for (int64_t j = 0; j < units; j++) {                                                                        \
         v8 a0 = (v8){0} + bias[j], a1 = a0;                                                                        \
         for (int32_t e = ptr[j]; e < ptr[j + 1]; e++) {                                                            \
@@ -66,7 +69,7 @@ static int get_arr(napi_env env, napi_value v, Arr *a) {
         float acc[TB];                                                                                             \
         store8(acc, a0);                                                                                           \
         store8(acc + 8, a1);                                                                                       \
-        for (int t = 0; t < TB; t++) y[(b + t) * units + j] = relu && acc[t] < 0 ? 0 : acc[t];                     \
+        for (int t = 0; t < bt; t++) y[(b + t) * units + j] = relu && acc[t] < 0 ? 0 : acc[t];                     \
       }                                                                                                            \
     }                                                                                                              \
     for (; b < n; b++) {                                                                                           \
@@ -176,8 +179,8 @@ napi_value sparse_dense(napi_env env, napi_callback_info info) {
   if (y.type != napi_float32_array || (int64_t)y.length < n * units) THROW(env, "sparseDense: y is too short");
   if (bias.type != napi_float32_array || (int64_t)bias.length != units) THROW(env, "sparseDense: bias length");
   if (!check_ptr(&ptr, units, &idx, &val)) THROW(env, "sparseDense: bad ptr/idx/val");
-  float *xt = n >= TB ? grow_buffer(&xt_buf, &xt_cap, (size_t)(inputs * TB)) : NULL;
-  if (n >= TB && !xt) THROW(env, "sparseDense: out of memory");
+  float *xt = n > 1 ? grow_buffer(&xt_buf, &xt_cap, (size_t)(inputs * TB)) : NULL;
+  if (n > 1 && !xt) THROW(env, "sparseDense: out of memory");
   if (idx.type == napi_uint16_array)
     dense_u16(x.data, n, inputs, ptr.data, idx.data, val.data, bias.data, relu != 0, y.data, units, xt);
   else

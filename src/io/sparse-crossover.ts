@@ -18,8 +18,8 @@ export const CROSSOVER_BATCHES = [1, 4, 16, 64, 256] as const;
  * js: TypeScript kernels against the wasm engine (or any other tfjs backend).
  */
 export const CROSSOVER: Record<'native' | 'js', readonly number[]> = {
-  native: [0.9, 0.6, 0.25, 0.2, 0.2],
-  js: [0.5, 0.3, 0.1, 0.08, 0.08],
+  native: [0.5, 0.3, 0.3, 0.2, 0.2],
+  js: [0.5, 0.2, 0.05, 0.04, 0.03],
 };
 
 /** The largest density at which the sparse path runs a batch of m examples. */

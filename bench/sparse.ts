@@ -55,11 +55,17 @@ function throughput(run: Run, x: Float32Array, n: number, reps: number): { perSe
   return { perSec: (reps * n) / ((performance.now() - t0) / 1000), cpuUs: (c.user + c.system) / (reps * n) };
 }
 
+/** Median ms of one call on m examples (a median, because a loaded machine preempts some calls for many ms). */
 function time(run: Run, x: Float32Array, m: number, reps: number): number {
   run(x, m);
-  const t0 = performance.now();
-  for (let r = 0; r < reps; r++) run(x, m);
-  return (performance.now() - t0) / reps;
+  const t = new Float64Array(reps);
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    run(x, m);
+    t[r] = performance.now() - t0;
+  }
+  t.sort();
+  return t[Math.floor(reps / 2)];
 }
 
 export async function benchSparse(opts: { quick?: boolean } = {}): Promise<void> {
@@ -116,13 +122,13 @@ export async function benchSparse(opts: { quick?: boolean } = {}): Promise<void>
     // The crossover: the sparse kernels forced, against dense, per batch size.
     const forced = new Predictor(taskModelNetwork(decodeTaskModel(bytes, 'memory')), { path: 'sparse' });
     const cells = CROSSOVER_BATCHES.map((m) => {
-      const reps = Math.max(3, Math.round((opts.quick ? 2000 : 8000) / m));
+      const reps = Math.max(5, Math.round((opts.quick ? 1000 : 4000) / m));
       const xm = x.subarray(0, m * size);
       const ts = time((xi, k) => forced.logits(xi, k, 1000), xm, m, reps);
       const td = time((xi, k) => dense.logits(xi, k, 1000), xm, m, reps);
       return `${m}: ${fmt(ts / td, 2)} (${d <= crossoverDensity(kernels, m) ? 'sparse' : 'dense'})`;
     });
-    console.log(`forced sparse / dense time by batch (threshold's choice): ${cells.join(', ')}`);
+    console.log(`forced sparse / dense median time by batch (the threshold's choice): ${cells.join(', ')}`);
     dense.dispose();
     auto.dispose();
     forced.dispose();

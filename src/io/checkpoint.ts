@@ -17,7 +17,7 @@ import { createMethod, methodTraits } from '../methods/registry.js';
 import type { TaskAdapter } from '../model/adapters.js';
 import { parseTrainConfig, type TrainConfig } from '../train/config.js';
 import { FSMTL_VERSION, type TrainedModel } from '../train/trainer.js';
-import { taskKind } from '../tasks/registry.js';
+import { taskKind, taskSpecSchema } from '../tasks/registry.js';
 import type { TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { checkFormat, MetaReader, readTaskSpecs, TensorReader } from './container.js';
@@ -159,7 +159,7 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
   const meta = new MetaReader(file, name);
   const config = parseTrainConfig(meta.json('config'), `${name}: metadata config`);
   const tasks = meta.names('tasks');
-  const taskSpecs = readTaskSpecs(meta, formatVersion, tasks.length, name);
+  const taskSpecs = readTaskSpecs(meta, formatVersion, tasks.length, name, false, taskSpecSchema);
   const inputShape = meta.positiveInts('input_shape', 3) as [number, number, number];
   let extractor: Extractor;
   try {

@@ -3,6 +3,7 @@
 import { FsmtlError } from '../util/errors.js';
 import { FSMTL_VERSION } from '../version.js';
 import type { SafeDtype, SafeFile, SafeTensor } from './safetensors-codec.js';
+import type { z } from 'zod';
 import { taskSpecSchema } from '../tasks/specs.js';
 import type { TaskSpec } from '../tasks/types.js';
 
@@ -167,7 +168,15 @@ export class TensorReader {
  * The tasks' specs from a model file's metadata: `task_specs` (a checkpoint) or `task_spec` (a task
  * model, `single`) in format 2; format 1 had `num_classes`, and every task was multiclass.
  */
-export function readTaskSpecs(meta: MetaReader, formatVersion: number, count: number, name: string, single = false): TaskSpec[] {
+export function readTaskSpecs(
+  meta: MetaReader,
+  formatVersion: number,
+  count: number,
+  name: string,
+  single = false,
+  /** The schema specs must fit: every kind's (the registry's), or the kinds a reader supports. */
+  schema: z.ZodType<TaskSpec> = taskSpecSchema,
+): TaskSpec[] {
   if (formatVersion < 2) {
     const classes = single ? [meta.positiveInt('num_classes')] : meta.positiveInts('num_classes', count);
     return classes.map((c) => ({ kind: 'multiclass', classes: c }));
@@ -177,7 +186,7 @@ export function readTaskSpecs(meta: MetaReader, formatVersion: number, count: nu
   const list = single ? [raw] : Array.isArray(raw) ? raw : [];
   if (list.length !== count) throw new FsmtlError(`${name}: metadata ${key} has ${list.length} entries for ${count} task(s)`);
   return list.map((s, t) => {
-    const r = taskSpecSchema.safeParse(s);
+    const r = schema.safeParse(s);
     if (!r.success) {
       throw new FsmtlError(`${name}: metadata ${key}${single ? '' : `[${t}]`}: ${r.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`);
     }

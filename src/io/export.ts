@@ -9,6 +9,7 @@
 // keep, placement, kept and shared parameter counts, param_shapes.
 import { EXTRACTOR_NAMES, makeExtractor, type ExtractorArch } from '../model/extractor.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
+import { taskSpecSchema } from '../tasks/registry.js';
 import type { TrainedModel } from '../train/trainer.js';
 import { FSMTL_VERSION } from '../train/trainer.js';
 import { FsmtlError } from '../util/errors.js';
@@ -123,9 +124,14 @@ export function encodeTaskModel(m: TaskModel): Uint8Array {
 
 /** Validates a decoded safetensors file as an exported task model; `name` starts every error. */
 export function taskModelFromSafetensors(file: SafeFile, name: string): TaskModel {
-  return readStoredTaskModel(file, name, EXTRACTOR_NAMES, (arch, inputShape, hidden) => {
-    const e = makeExtractor(arch as ExtractorArch, inputShape, hidden);
-    return { specs: paramSpecs(e.layers), featureDim: e.featureDim };
+  return readStoredTaskModel(file, name, {
+    archs: EXTRACTOR_NAMES,
+    shapes(arch, inputShape, hidden) {
+      const e = makeExtractor(arch, inputShape, hidden);
+      return { specs: paramSpecs(e.layers), featureDim: e.featureDim };
+    },
+    specSchema: taskSpecSchema,
+    outputs: headOutputs,
   });
 }
 

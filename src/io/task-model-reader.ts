@@ -4,7 +4,7 @@
 import { FsmtlError } from '../util/errors.js';
 import type { ParamSpec } from '../model/layers.js';
 import type { TaskSpec } from '../tasks/types.js';
-import { specKind } from '../tasks/specs.js';
+import type { z } from 'zod';
 import { checkFormat, MetaReader, readTaskSpecs, TensorReader } from './container.js';
 import type { SafeFile } from './safetensors-codec.js';
 import { decodeIndices } from './sparse-layout.js';
@@ -38,24 +38,31 @@ export interface StoredTaskModel<A extends string = string> {
   source?: string;
 }
 
-/** The parameter tensors and feature width of an architecture; throws (any error) if it cannot be built. */
-export type ArchShapes = (arch: string, inputShape: [number, number, number], hidden: number[]) => { specs: ParamSpec[]; featureDim: number };
+/** What a reader supports: the main library every extractor and kind, the TF-free predictor its own. */
+export interface TaskModelSupport<A extends string> {
+  archs: readonly A[];
+  /** The parameter tensors and feature width of an architecture; throws (any error) if it cannot be built. */
+  shapes(arch: A, inputShape: [number, number, number], hidden: number[]): { specs: ParamSpec[]; featureDim: number };
+  /** The task specs it reads, and its head's width. */
+  specSchema: z.ZodType<TaskSpec>;
+  outputs(spec: TaskSpec): number;
+}
 
 /** Validates a decoded safetensors file as an exported task model; `name` starts every error. */
-export function readStoredTaskModel<A extends string>(file: SafeFile, name: string, archs: readonly A[], shapes: ArchShapes): StoredTaskModel<A> {
+export function readStoredTaskModel<A extends string>(file: SafeFile, name: string, support: TaskModelSupport<A>): StoredTaskModel<A> {
   const formatVersion = checkFormat(file, name, TASK_MODEL_FORMAT, TASK_MODEL_FORMAT_VERSION);
   const meta = new MetaReader(file, name);
-  const arch = meta.oneOf('arch', archs);
+  const arch = meta.oneOf('arch', support.archs);
   const hidden = meta.positiveInts('hidden');
   const inputShape = meta.positiveInts('input_shape', 3) as [number, number, number];
-  const spec = readTaskSpecs(meta, formatVersion, 1, name, true)[0];
-  const outputs = specKind(spec).outputs(spec);
+  const spec = readTaskSpecs(meta, formatVersion, 1, name, true, support.specSchema)[0];
+  const outputs = support.outputs(spec);
   const placement = meta.oneOf('placement', ['forward', 'update'] as const);
   const kind = meta.oneOf('kind', ['sparse', 'dense'] as const);
   let specs: ParamSpec[];
   let featureDim: number;
   try {
-    ({ specs, featureDim } = shapes(arch, inputShape, hidden));
+    ({ specs, featureDim } = support.shapes(arch, inputShape, hidden));
   } catch (e) {
     throw new FsmtlError(`${name}: ${(e as Error).message}`);
   }

@@ -8,7 +8,7 @@
 import { paramSpecs } from '../model/layers.js';
 import { decodeSafetensors } from '../io/safetensors-codec.js';
 import { readStoredTaskModel, type StoredTaskModel } from '../io/task-model-reader.js';
-import { specKind } from '../tasks/specs.js';
+import { specKind, taskSpecSchema } from '../tasks/specs.js';
 import type { DecodedPredictions, TaskSpec } from '../tasks/types.js';
 import { jsKernels, type SparseKernels } from './kernels.js';
 import { forwardPlan, hasPlan, PLANNED_ARCHS } from './plan.js';
@@ -73,9 +73,15 @@ export function readTaskModel(bytes: Uint8Array, name = 'task model'): StoredTas
       throw new FsmtlError(`${name}: ${(e as Error).message}`);
     }
   }
-  return readStoredTaskModel(file, name, PLANNED_ARCHS, (arch, inputShape, hidden) => {
-    const plan = forwardPlan(arch, inputShape, hidden);
-    return { specs: paramSpecs(plan.layers), featureDim: plan.featureDim };
+  return readStoredTaskModel(file, name, {
+    archs: PLANNED_ARCHS,
+    shapes(arch, inputShape, hidden) {
+      const plan = forwardPlan(arch, inputShape, hidden);
+      return { specs: paramSpecs(plan.layers), featureDim: plan.featureDim };
+    },
+    // The kinds it decodes (src/tasks/specs.ts); a model of another kind is refused with their names.
+    specSchema: taskSpecSchema,
+    outputs: (spec) => specKind(spec).outputs(spec),
   });
 }
 

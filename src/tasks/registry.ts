@@ -1,10 +1,10 @@
 // Task kinds by name. Adding a kind means adding its file and one line here; configs, manifests,
 // model files and reports take the spec schema, metrics and directions from the entry.
+import { z } from 'zod';
 import { FsmtlError } from '../util/errors.js';
 import { binary } from './binary.js';
 import { multiclass } from './multiclass.js';
 import { regression } from './regression.js';
-import { taskSpecSchema } from './specs.js';
 import type { MetricDef, TaskKind, TaskSpec } from './types.js';
 
 const KINDS = { multiclass, binary, regression } as const;
@@ -18,8 +18,12 @@ export function taskKind<S extends TaskSpec>(spec: S): TaskKind<S> {
   return k as unknown as TaskKind<S>;
 }
 
-/** Any task spec, validated by its kind's schema (src/tasks/specs.ts, shared with the TensorFlow.js-free predictor). */
-export { taskSpecSchema };
+/** Any task spec, validated by its kind's schema. */
+export const taskSpecSchema: z.ZodType<TaskSpec> = z.discriminatedUnion('kind', [
+  multiclass.specSchema as never,
+  binary.specSchema as never,
+  regression.specSchema as never,
+]) as unknown as z.ZodType<TaskSpec>;
 
 /** A task's metric definitions (directions for ranks and Δm). */
 export function metricDefs(spec: TaskSpec): MetricDef[] {

@@ -88,7 +88,8 @@ export async function benchSparse(opts: { quick?: boolean } = {}): Promise<void>
     const dense = new Predictor(checkpointNetwork(c, 0), { path: 'dense' });
     const auto = new Predictor(taskModelNetwork(decodeTaskModel(bytes, 'memory')));
     const free = loadPredictor(bytes);
-    const d = typeof auto.sparse === 'string' ? NaN : density(auto.sparse.net.cost);
+    const forced = new Predictor(taskModelNetwork(decodeTaskModel(bytes, 'memory')), { path: 'sparse' });
+    const d = typeof forced.sparse === 'string' ? NaN : density(forced.sparse.net.cost);
     const rows: Row[] = [];
     const runs: [string, Run, () => number][] = [
       ['dense', (xi, m) => dense.logits(xi, m, 1000), () => dense.residentBytes],
@@ -120,7 +121,6 @@ export async function benchSparse(opts: { quick?: boolean } = {}): Promise<void>
       );
     }
     // The crossover: the sparse kernels forced, against dense, per batch size.
-    const forced = new Predictor(taskModelNetwork(decodeTaskModel(bytes, 'memory')), { path: 'sparse' });
     const cells = CROSSOVER_BATCHES.map((m) => {
       const reps = Math.max(5, Math.round((opts.quick ? 1000 : 4000) / m));
       const xm = x.subarray(0, m * size);

@@ -18,7 +18,7 @@ export const CROSSOVER_BATCHES = [1, 4, 16, 64, 256] as const;
  * js: TypeScript kernels against the wasm engine (or any other tfjs backend).
  */
 export const CROSSOVER: Record<'native' | 'js', readonly number[]> = {
-  native: [0.5, 0.3, 0.3, 0.2, 0.2],
+  native: [0.2, 0.3, 0.4, 0.4, 0.4],
   js: [0.5, 0.2, 0.05, 0.04, 0.03],
 };
 

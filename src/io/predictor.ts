@@ -21,7 +21,7 @@ import { jsKernels, type SparseKernels } from '../predictor/kernels.js';
 import { forwardPlan, hasPlan, PLANNED_ARCHS } from '../predictor/plan.js';
 import { SparseNet, sparseCost } from '../predictor/sparse-net.js';
 import type { StoredParam } from './task-model-reader.js';
-import { density, useSparse, type SparsePolicy } from './sparse-crossover.js';
+import { density, sparseEverPays, useSparse, type SparsePolicy } from './sparse-crossover.js';
 
 export interface TaskNetwork {
   task: string;
@@ -95,7 +95,7 @@ function sparseForm(n: TaskNetwork, policy: SparsePolicy): { net: SparseNet; ker
   const outputs = headOutputs(n.spec);
   // Auto: build the compressed copy only if some batch size would use it.
   const cost = sparseCost(plan, stored, outputs);
-  if (policy === 'auto' && !useSparse('auto', kernelSet(kernels), cost, 1)) return `too dense to pay (density ${density(cost).toFixed(2)})`;
+  if (policy === 'auto' && !sparseEverPays(kernelSet(kernels), cost)) return `too dense to pay (density ${density(cost).toFixed(2)})`;
   return { net: new SparseNet(plan, stored, n.head, outputs, kernels.denseLayout), kernels };
 }
 

@@ -18,7 +18,7 @@ export const CROSSOVER_BATCHES = [1, 4, 16, 64, 256] as const;
  * js: TypeScript kernels against the wasm engine (or any other tfjs backend).
  */
 export const CROSSOVER: Record<'native' | 'js', readonly number[]> = {
-  native: [0.2, 0.3, 0.4, 0.4, 0.4],
+  native: [0.2, 0.3, 0.4, 0.3, 0.2],
   js: [0.5, 0.2, 0.05, 0.04, 0.03],
 };
 
@@ -31,6 +31,11 @@ export function crossoverDensity(kernels: 'native' | 'js', m: number): number {
 
 export function density(c: SparseCost): number {
   return c.keptMacs / c.denseMacs;
+}
+
+/** Whether some batch size runs on the sparse path (else a predictor keeps no compressed copy). */
+export function sparseEverPays(kernels: 'native' | 'js', cost: SparseCost): boolean {
+  return density(cost) <= Math.max(...CROSSOVER[kernels]);
 }
 
 /** Whether a batch of m examples runs on the sparse path. */

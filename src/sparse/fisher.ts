@@ -114,7 +114,7 @@ function accumulateSquares(
 
 /** Whether the native one-call kernel computes this task's Fisher: a dense extractor and a categorical likelihood. */
 function denseKernelApplies(extractor: Extractor, spec: TaskSpec): boolean {
-  return extractor.arch === 'mlp' && (spec.kind === 'multiclass' || spec.kind === 'binary') && hasDenseFisherKernel();
+  return extractor.arch === 'mlp' && !extractor.composite && (spec.kind === 'multiclass' || spec.kind === 'binary') && hasDenseFisherKernel();
 }
 
 /**

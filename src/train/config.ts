@@ -8,11 +8,13 @@ import { benchmarkSettings, BENCHMARK_NAMES as DATA_BENCHMARK_NAMES } from '../d
 import { METHODS, methodNames, methodTraits } from '../methods/registry.js';
 import { weightingNames } from '../methods/weighting/registry.js';
 import { EXTRACTOR_NAMES } from '../model/extractor.js';
+import { architectureNames, DEFAULT_ARCHITECTURE } from '../model/architectures/registry.js';
 
 /** Names derived from the registries (src/methods, src/methods/weighting, src/data), in their order. */
 export const METHOD_NAMES = methodNames() as [string, ...string[]];
 export const BENCHMARK_NAMES = DATA_BENCHMARK_NAMES as unknown as [string, ...string[]];
 export const WEIGHTING_NAMES = weightingNames() as [string, ...string[]];
+export const ARCHITECTURE_NAMES = architectureNames() as [string, ...string[]];
 
 /** Sharing methods whose tasks own a mask over the shared parameters. */
 export const MASKED_METHODS: readonly string[] = METHODS.filter((m) => m.traits.masked).map((m) => m.name);
@@ -71,6 +73,19 @@ export const weightingOptionsSchema = z
   })
   .strict();
 
+export const architectureOptionsSchema = z
+  .object({
+    /** MMoE, DSelect-k: shared experts (DSelect-k: a power of two). */
+    experts: positiveInt.default(4),
+    /** CGC, PLE: shared experts, and experts of each task's own. */
+    sharedExperts: positiveInt.default(2),
+    taskExperts: z.number().int().min(0).default(1),
+    /** DSelect-k: selectors k of each gate, and the smooth-step's width γ. */
+    selectors: positiveInt.default(2),
+    gamma: z.number().positive().default(1),
+  })
+  .strict();
+
 const trainConfigObject = z
   .object({
     benchmark: z.enum(BENCHMARK_NAMES).default('hetero3'),
@@ -90,6 +105,9 @@ const trainConfigObject = z
     /** Keep ratio p: of the shared parameters (FS, EFS, RS) or of each layer's units (TR, MR). */
     keep: z.number().gt(0, 'keep ratio must be in (0, 1]').lte(1, 'keep ratio must be in (0, 1]').default(0.3),
     arch: z.enum(EXTRACTOR_NAMES).default('mlp'),
+    /** Multi-task architecture over the extractor (src/model/architectures): hps shares the extractor itself. */
+    architecture: z.enum(ARCHITECTURE_NAMES).default(DEFAULT_ARCHITECTURE),
+    architectureOptions: architectureOptionsSchema.default(architectureOptionsSchema.parse({})),
     /** Hidden widths of the MLP extractor. */
     hidden: z.array(positiveInt).min(1).default([512, 512]),
     epochs: positiveInt.default(10),
@@ -138,6 +156,13 @@ const trainConfigObject = z
     }
     if (traits.separateTowers && c.weighting !== 'ew') {
       ctx.addIssue({ code: 'custom', path: ['weighting'], message: `${c.method} shares no parameters, so there is nothing for '${c.weighting}' to weight` });
+    }
+    if (c.architecture !== DEFAULT_ARCHITECTURE && (traits.separateTowers || c.method === 'se')) {
+      const why = traits.separateTowers ? 'shares no network' : 'has its own task modules (squeeze-and-excitation blocks)';
+      ctx.addIssue({ code: 'custom', path: ['architecture'], message: `${c.method} ${why}, so it does not combine with architecture '${c.architecture}'` });
+    }
+    if (c.architecture === 'dselect-k' && !Number.isInteger(Math.log2(c.architectureOptions.experts))) {
+      ctx.addIssue({ code: 'custom', path: ['architectureOptions', 'experts'], message: `dselect-k needs a power of two of experts (2, 4, 8...), got ${c.architectureOptions.experts}` });
     }
     if (c.preset !== undefined && !['fs', 'efs'].includes(c.method)) {
       ctx.addIssue({ code: 'custom', path: ['preset'], message: `preset '${c.preset}' configures fs and efs; method '${c.method}' has no use for it` });

@@ -7,6 +7,8 @@ import { initEngine, type EngineInfo } from '../engine/setup.js';
 import { makeExtractor } from '../model/extractor.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import { createMethod, methodTraits } from '../methods/registry.js';
+import { taskAdapterOf } from '../methods/task-modules.js';
+import { networkOf } from '../model/adapters.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
 import { createWeighting } from '../methods/weighting/registry.js';
 import { adam } from '../optim/adam.js';
@@ -235,10 +237,12 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const specs0 = bench.tasks.map((t) => t.spec);
   const kinds = specs0.map((s) => taskKind(s));
   const method = createMethod(config);
-  const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
   const T = bench.tasks.length;
+  // The architecture's (or SE's) task modules, and the shared network they sit in (the extractor itself for hps).
+  const adapter = taskAdapterOf(config);
+  const extractor = networkOf(makeExtractor(config.arch, bench.inputShape, config.hidden), adapter, T);
   checkSize(config, paramSpecs(extractor.layers), method.separateTowers ? bench.tasks.length : 1);
-  const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, method.adapter ?? null);
+  const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, adapter);
   const specs = model.specs;
   const trainData = toTensors(bench, 'train');
   const sizes = bench.tasks.map((t) => t.train.n);
@@ -248,7 +252,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const placementForward = config.fs.placement === 'forward';
   // Homogeneous inputs and one dense extractor: every task's batch is the same images, so one forward
   // pass serves them all when nothing task-specific happens inside the extractor (see sharedStep).
-  const sharedInputs = bench.kind === 'homogeneous' && !method.separateTowers && !method.adapter;
+  const sharedInputs = bench.kind === 'homogeneous' && !method.separateTowers && !adapter;
 
   let masks: TaskMask[] | null = null;
   let masksT: tf.Tensor[][] | null = null;
@@ -304,7 +308,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       const idx = tf.tensor1d(perm, 'int32');
       const x = tf.gather(trainData[t].x, idx) as tf.Tensor4D;
       const y = tf.gather(trainData[t].y, idx) as tf.Tensor2D;
-      return fisherDiagonal(extractor, taskParams(t, config.fs.fisherNetwork === 'masked'), model.heads[t], x, y, bench.tasks[t].spec, fisherLabel);
+      return fisherDiagonal(model.taskExtractor(t), taskParams(t, config.fs.fisherNetwork === 'masked'), model.heads[t], x, y, bench.tasks[t].spec, fisherLabel);
     });
     const out = scores.map((s) => s.dataSync() as Float32Array);
     scores.forEach((s) => s.dispose());

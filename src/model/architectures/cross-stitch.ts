@@ -32,7 +32,9 @@ export function stitch(columns: tf.Tensor[], kernel: tf.Tensor, bias: tf.Tensor,
   let z: tf.Tensor = tf.add(tf.conv2d(stacked, kernel as tf.Tensor4D, 1, 'valid'), bias);
   if (hooks?.preActivation) z = hooks.preActivation(g, z);
   if (hooks?.output) z = hooks.output(g, z);
-  return tf.unstack(tf.reshape(z, [n, -1, T]), 2).map((a) => tf.reshape(a, shape));
+  const flat = tf.reshape(z, [n, -1, T]);
+  const P = flat.shape[1] as number;
+  return columns.map((_, c) => tf.reshape(tf.slice(flat, [0, 0, c], [n, P, 1]), shape));
 }
 
 export function crossStitch(): TaskAdapter {

@@ -32,9 +32,10 @@ export function dselectWeights(z: tf.Tensor2D, w: tf.Tensor2D, experts: number, 
   const n = z.shape[0];
   const s = tf.reshape(smoothStep(z, gamma), [n, selectors, 1, bits]);
   const b = tf.tensor4d(binaryCodes(experts, bits), [1, 1, experts, bits]);
-  // Π over the bits as a chain of products (tfjs's prod has no usable gradient here).
-  const factors = tf.unstack(tf.add(tf.mul(b, s), tf.mul(tf.sub(1, b), tf.sub(1, s))), 3); // m × [N, k, E]
-  const r = factors.reduce((p, f) => tf.mul(p, f));
+  // Π over the bits as a chain of products of slices (tfjs's prod and unstack have no usable gradient here).
+  const f = tf.add(tf.mul(b, s), tf.mul(tf.sub(1, b), tf.sub(1, s))); // [N, k, E, m]
+  const factors = Array.from({ length: bits }, (_, j) => tf.reshape(tf.slice(f, [0, 0, 0, j], [n, selectors, experts, 1]), [n, selectors, experts]));
+  const r = factors.reduce((p, q) => tf.mul(p, q));
   const a = tf.sum(tf.mul(r, tf.reshape(tf.softmax(w), [n, selectors, 1])), 1);
   return a as tf.Tensor2D;
 }

@@ -8,7 +8,7 @@ import { benchmarkTable, verdict } from '../experiments/report.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { EXTRACTOR_NAMES, type ExtractorArch } from '../model/extractor.js';
-import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
+import { ARCHITECTURE_NAMES, BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { FS_PRESET_NAMES, FS_PRESETS } from '../train/fs-presets.js';
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -105,6 +105,8 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--smoothing <beta>', 'FS: exponential average of Fisher across recomputes, beta in [0, 1)', number('--smoothing'))
     .addOption(new Option('--placement <where>', 'FS/RS: mask in forward and update (Eqs. 3-4) or update only (Eq. 4)').choices(['forward', 'update']))
     .addOption(new Option('--weighting <name>', 'how the tasks\' shared gradients are combined').choices([...WEIGHTING_NAMES]))
+    .addOption(new Option('--architecture <name>', 'multi-task architecture over the extractor (docs/architectures.md)').choices([...ARCHITECTURE_NAMES]))
+    .option('--experts <n>', 'MMoE, DSelect-k: shared experts', number('--experts', true))
     .option('--roaming-epochs <n>', 'MR: epochs over which unit subsets roam (default: half the epochs)', number('--roaming-epochs', true))
     .option('--se-reduction <r>', 'SE: bottleneck reduction of the squeeze-and-excitation blocks', number('--se-reduction', true))
     .option('--quiet', 'no progress output');
@@ -140,6 +142,8 @@ interface TrainingFlags {
   diversity?: number;
   smoothing?: number;
   weighting?: TrainConfig['weighting'];
+  architecture?: TrainConfig['architecture'];
+  experts?: number;
   roamingEpochs?: number;
   seReduction?: number;
   quiet?: boolean;
@@ -181,11 +185,13 @@ function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {})
       backend: flags.backend,
       preset: flags.preset,
       weighting: flags.weighting,
+      architecture: flags.architecture,
     }),
     ...defined(extra),
     fs: mergeBlock(file.fs, fs),
     mr: mergeBlock(file.mr, defined({ roamingEpochs: flags.roamingEpochs })),
     se: mergeBlock(file.se, defined({ reduction: flags.seReduction })),
+    architectureOptions: mergeBlock(file.architectureOptions, defined({ experts: flags.experts })),
   };
 }
 
@@ -286,15 +292,19 @@ export function buildProgram(): Command {
       return Number(s);
     });
     if (!seeds.length) throw new FsmtlError('--seeds: give at least one seed, e.g. --seeds 0,1,2');
-    // Flags win over the demo's short settings; keep, seed and weighting are the experiment's own fields.
-    const { keep, seed, weighting, ...train } = { ...DEMO.train, ...configFrom(flags) } as Record<string, unknown>;
+    // Flags win over the demo's short settings; keep, seed, weighting and architecture are the experiment's own fields.
+    const { keep, seed, weighting, architecture, ...train } = { ...DEMO.train, ...configFrom(flags) } as Record<string, unknown>;
     if (seed !== undefined) throw new FsmtlError('demo takes --seeds (a list), not --seed');
     const experiment = parseExperiment(
       {
         name: 'demo',
         description: `fsmtl demo: ${list(flags.methods).join(', ')} with the same data and budget on ${list(flags.benchmark).join(' and ')}.`,
         benchmarks: list(flags.benchmark),
-        methods: list(flags.methods).map((method) => ({ method, ...(weighting !== undefined && method !== 'stl' ? { weighting } : {}) })),
+        methods: list(flags.methods).map((method) => ({
+          method,
+          ...(weighting !== undefined && method !== 'stl' ? { weighting } : {}),
+          ...(architecture !== undefined && method !== 'stl' && method !== 'se' ? { architecture } : {}),
+        })),
         seeds,
         keep: [keep ?? DEMO.keep],
         train,

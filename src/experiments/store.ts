@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { FsmtlError } from '../util/errors.js';
 import { configHash, defaultLabel, KEEP_METHODS, paperOrder, type Experiment, type MethodRow } from './spec.js';
 import type { RunOutcome } from './summary.js';
+import { DEFAULT_ARCHITECTURE } from '../model/architectures/registry.js';
 
 const KIND = 'fsmtl-run';
 /** 2: task kinds (per-task metrics by name, validation metrics); version 1 files are read and upgraded. */
@@ -257,14 +258,15 @@ export function storedOutcomes(output: string): StoredOutcomes {
     ...[...store.failed.values()].map((f) => ({ config: f.config, result: undefined, error: f.error })),
   ];
   // The paper's row order, for stores without a manifest.
-  const order = new Map(runs.map((r) => [defaultLabel(r.config.method, r.config.weighting), paperOrder(r.config.method, r.config.weighting)]));
+  const label = (c: TrainConfig) => defaultLabel(c.method, c.weighting, c.architecture ?? DEFAULT_ARCHITECTURE);
+  const order = new Map(runs.map((r) => [label(r.config), paperOrder(r.config.method, r.config.weighting, r.config.architecture ?? DEFAULT_ARCHITECTURE)]));
   const labels = [...order.keys()].sort((a, b) => order.get(a)! - order.get(b)! || a.localeCompare(b));
   const outcomes = runs.map((r): RunOutcome => {
-    const label = defaultLabel(r.config.method, r.config.weighting);
+    const name = label(r.config);
     return {
       benchmark: r.config.benchmark,
-      label,
-      row: labels.indexOf(label),
+      label: name,
+      row: labels.indexOf(name),
       method: r.config.method,
       weighting: r.config.weighting,
       keep: KEEP_METHODS.includes(r.config.method) ? r.config.keep : null,

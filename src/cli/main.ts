@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeBytesAtomic } from '../io/files.js';
 import { FsmtlError } from '../util/errors.js';
 import { addExperimentCommands, runExperiment } from './experiment-commands.js';
 import { addDoctorCommand } from './doctor.js';
@@ -140,7 +140,7 @@ export function buildProgram(): Command {
     printResults([result]);
     process.stdout.write(saved);
     if (flags.out) {
-      writeFileAtomic(flags.out, JSON.stringify(result, null, 2) + '\n');
+      writeBytesAtomic(flags.out, JSON.stringify(result, null, 2) + '\n');
       process.stdout.write(`Result written to ${flags.out}\n`);
     }
   });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { addConfigFlags, configFlags, configFromFlags } from '../../src/cli/config-flags.js';
 import { parseTrainConfig, trainConfigObject } from '../../src/train/config.js';
@@ -67,4 +68,10 @@ test('numbers are read in decimal only, integers where the schema says so', () =
   assert.throws(() => parse(['--hidden', '64,x']), /--hidden must be an integer, got 'x'/);
   assert.throws(() => parse(['--fisher-label', 'maybe']), /Allowed choices are predicted, true, exact/);
   assert.equal(parse(['--lr', '1e-3']).lr, 0.001);
+});
+
+test('the version fsmtl reports is the package version', async () => {
+  const { FSMTL_VERSION } = await import('../../src/train/trainer.js');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.equal(FSMTL_VERSION, pkg.version);
 });

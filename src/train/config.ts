@@ -68,6 +68,24 @@ export const weightingOptionsSchema = z
     cagradC: z.number().min(0).default(0.4),
     dwaTemperature: z.number().positive().default(2),
     nashMaxIter: positiveInt.default(50),
+    // The later methods' options are optional, without a default here, so that configs that do not set
+    // them keep their hash (stored runs stay valid); createWeighting fills in DEFAULT_WEIGHTING_OPTIONS.
+    gradvacBeta: z.number().gt(0).lte(1).optional(),
+    famoLr: z.number().positive().optional(),
+    famoGamma: z.number().min(0).optional(),
+    dbmtlBeta: z.number().min(0).lt(1).optional(),
+    dbmtlBetaSigma: z.number().min(0).optional(),
+    fairgradAlpha: z.number().positive().optional(),
+    stchMu: z.number().positive().optional(),
+    stchWarmupEpochs: z.number().int().min(0).optional(),
+    upgradNormEps: z.number().min(0).optional(),
+    upgradRegEps: z.number().min(0).optional(),
+    graddropLeak: z.number().min(0).max(1).optional(),
+    mocoBeta: z.number().gt(0).lte(1).optional(),
+    mocoBetaSigma: z.number().min(0).optional(),
+    mocoGamma: z.number().positive().optional(),
+    mocoGammaSigma: z.number().min(0).optional(),
+    mocoRho: z.number().min(0).optional(),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 // DB-MTL, dual balancing (Lin et al., "Dual-Balancing for Multi-Task Learning", arXiv 2308.12029, 2023).
-import { checkGrads, norm } from './linalg.js';
+import { checkGrads, linearCombination, norm } from './linalg.js';
 import type { GradientWeighting, WeightingFactory } from './types.js';
 
 export interface DbMtlState {
@@ -54,13 +54,7 @@ export const dbMtlWeighting: WeightingFactory = (opts) => {
       const top = Math.max(...norms);
       const alpha = norms.map((n) => (n > 0 ? top / n : 1));
       const weights = alpha.map((a) => a / T);
-      const grad = new Float32Array(P);
-      for (let i = 0; i < P; i++) {
-        let s = 0;
-        for (let t = 0; t < T; t++) s += weights[t] * buffers[t][i];
-        grad[i] = s;
-      }
-      return { grad, headScale: inv, weights, state: { step, buffers }, solverFailures: 0 };
+      return { grad: linearCombination(buffers, weights), headScale: inv, weights, state: { step, buffers }, solverFailures: 0 };
     },
   };
   return m as GradientWeighting;

@@ -50,7 +50,7 @@ export function fairgradSolve(K: Gram, alpha: number, maxIter = 100): FairgradSo
   };
   // Start from w ∝ 1/sqrt(K_tt), scaled to solve the equation along that ray.
   const u = Float64Array.from({ length: T }, (_, t) => 1 / Math.sqrt(Kn[t][t]));
-  let w = u;
+  let w: Float64Array = u;
   let residual = residualOf(w);
   let f = phi(w);
   let it = 0;

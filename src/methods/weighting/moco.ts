@@ -1,6 +1,6 @@
 // MoCo (Fernando et al., "Mitigating Gradient Bias in Multi-objective Learning: A Provably Convergent
 // Approach", ICLR 2023).
-import { checkGrads, gram, gramScale, matVec, projectSimplex } from './linalg.js';
+import { checkGrads, gram, gramScale, linearCombination, matVec, projectSimplex } from './linalg.js';
 import type { GradientWeighting, WeightingFactory } from './types.js';
 
 export interface MocoState {
@@ -49,7 +49,6 @@ export const mocoWeighting: WeightingFactory = (opts) => {
     combine(grads, ctx, state) {
       checkGrads(grads, ctx.losses);
       const T = grads.length;
-      const P = grads[0].length;
       const step = state.step + 1;
       const y = mocoTrack(state.y, grads, beta / step ** betaSigma);
       const K = gram(y);
@@ -61,13 +60,7 @@ export const mocoWeighting: WeightingFactory = (opts) => {
         const gk = gamma / step ** gammaSigma;
         lambda = Array.from(projectSimplex(lambda.map((l, t) => l - gk * Kl[t])));
       }
-      const grad = new Float32Array(P);
-      for (let i = 0; i < P; i++) {
-        let acc = 0;
-        for (let t = 0; t < T; t++) acc += lambda[t] * y[t][i];
-        grad[i] = acc;
-      }
-      return { grad, headScale: new Array<number>(T).fill(1), weights: lambda.slice(), state: { step, y, lambda }, solverFailures: 0 };
+      return { grad: linearCombination(y, lambda), headScale: new Array<number>(T).fill(1), weights: lambda.slice(), state: { step, y, lambda }, solverFailures: 0 };
     },
   };
   return m as GradientWeighting;

@@ -18,9 +18,9 @@ export interface FairgradSolve {
  * Solves FairGrad's fixed point (GᵀG w)_t = w_t^{−1/α}, w > 0, on the Gram matrix K = GᵀG (α = 1 is
  * Nash-MTL's equation). Its solutions are the stationary points of the strictly convex
  * φ(w) = ½wᵀKw − Σ_t h(w_t), h' (w) = w^{−1/α} (h = log for α = 1, w^{1−1/α}/(1−1/α) otherwise), so damped
- * Newton on φ (Hessian K + diag(w^{−1/α−1}/α)) converges when a solution exists. LibMTL and the authors
- * call scipy's least_squares on the residual Kw − w^{−1/α} with bounds w ≥ 0 instead; both find the same
- * root. K is normalised by its mean diagonal s first (the root for K is the root for K/s times
+ * Newton on φ (Hessian K + diag(w^{−1/α−1}/α)) converges when a solution exists. LibMTL (after the
+ * authors' code) calls scipy's least_squares on the residual Kw − w^{−1/α} with bounds w ≥ 0 instead;
+ * both find the same root. K is normalised by its mean diagonal s first (the root for K is the root for K/s times
  * s^{−α/(α+1)}). Accepted only if the relative residual is below FAIRGRAD_TOL; a zero gradient, or
  * gradients with a vanishing non-negative combination, have no root (w = null).
  */

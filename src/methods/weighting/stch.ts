@@ -11,7 +11,7 @@ export interface StchState {
   nadir: number[] | null;
 }
 
-/** Added to the normalised loss before its log (the authors' code and LibMTL: 1e-20). */
+/** Added to the normalised loss before its log (LibMTL's 1e-20). */
 export const STCH_EPS = 1e-20;
 
 /**
@@ -23,8 +23,8 @@ export function stchWeights(losses: number[], nadir: number[], mu: number): numb
 }
 
 /**
- * Follows the MTL code of the authors and LibMTL, which put STCH on log losses normalised by a nadir
- * point instead of the paper's raw objectives minus an ideal point: for epochs < stchWarmupEpochs the
+ * Follows LibMTL (adapted from the authors' MTL code), which puts STCH on log losses normalised by a
+ * nadir point instead of the paper's raw objectives minus an ideal point: for epochs < stchWarmupEpochs the
  * loss is Σ_t log L_t; during epoch stchWarmupEpochs too, while the losses are averaged into the nadir
  * point; from then on T·μ·log Σ_t exp(log(L_t/nadir_t + ε)/μ). The gradient of either is Σ_t c_t ∇L_t
  * with c_t = 1/L_t in warm-up and c_t = T·s_t/(L_t + nadir_t·ε) after, s = stchWeights. Shared gradient

@@ -68,6 +68,24 @@ export const weightingOptionsSchema = z
     cagradC: z.number().min(0).default(0.4).meta({ arg: 'c', help: 'CAGrad: radius c of the conflict-averse ball' }),
     dwaTemperature: z.number().positive().default(2).meta({ arg: 't', help: 'DWA: softmax temperature T' }),
     nashMaxIter: positiveInt.default(50).meta({ arg: 'n', help: 'Nash-MTL: solver iterations per step' }),
+    // The later methods' options are optional, without a default here, so that configs that do not set
+    // them keep their hash (stored runs stay valid); createWeighting fills in DEFAULT_WEIGHTING_OPTIONS.
+    gradvacBeta: z.number().gt(0).lte(1).optional().meta({ arg: 'beta', help: 'GradVac: EMA rate of the target cosines (default 0.5)' }),
+    famoLr: z.number().positive().optional().meta({ arg: 'rate', help: 'FAMO: Adam learning rate of the task logits (default 0.025)' }),
+    famoGamma: z.number().min(0).optional().meta({ arg: 'gamma', help: 'FAMO: L2 decay γ of the task logits (default 0.001)' }),
+    dbmtlBeta: z.number().min(0).lt(1).optional().meta({ arg: 'beta', help: 'DB-MTL: EMA rate of the log-loss gradients (default 0.9)' }),
+    dbmtlBetaSigma: z.number().min(0).optional().meta({ arg: 'sigma', help: 'DB-MTL: decay exponent σ of the EMA rate, β/k^σ at step k (default 0)' }),
+    fairgradAlpha: z.number().positive().optional().meta({ arg: 'alpha', help: 'FairGrad: fairness α of the α-fair utility (default 1)' }),
+    stchMu: z.number().positive().optional().meta({ arg: 'mu', help: 'STCH: smoothing μ of the Tchebycheff maximum (default 1)' }),
+    stchWarmupEpochs: z.number().int().min(0).optional().meta({ arg: 'epochs', help: 'STCH: epochs of log-loss warm-up before the nadir point is fixed (default 4)' }),
+    upgradNormEps: z.number().min(0).optional().meta({ arg: 'eps', help: 'UPGrad: floor under the Gram trace, below which the Gram is not normalised (default 0)' }),
+    upgradRegEps: z.number().min(0).optional().meta({ arg: 'eps', help: 'UPGrad: ridge added to the normalised Gram (default 1e-4)' }),
+    graddropLeak: z.number().min(0).max(1).optional().meta({ arg: 'leak', help: 'GradDrop: share of each gradient kept regardless of sign (default 0)' }),
+    mocoBeta: z.number().gt(0).lte(1).optional().meta({ arg: 'beta', help: 'MoCo: rate of the tracked gradients (default 0.5)' }),
+    mocoBetaSigma: z.number().min(0).optional().meta({ arg: 'sigma', help: 'MoCo: decay exponent of beta (default 0.5)' }),
+    mocoGamma: z.number().positive().optional().meta({ arg: 'gamma', help: 'MoCo: step size γ of the task weights λ (default 0.1)' }),
+    mocoGammaSigma: z.number().min(0).optional().meta({ arg: 'sigma', help: 'MoCo: decay exponent of gamma (default 0.5)' }),
+    mocoRho: z.number().min(0).optional().meta({ arg: 'rho', help: 'MoCo: ridge ρ of the λ step (default 0)' }),
   })
   .strict();
 

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainResult } from '../train/trainer.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeBytesAtomic } from '../io/files.js';
 import { FsmtlError } from '../util/errors.js';
 import { configHash, defaultLabel, KEEP_METHODS, paperOrder, type Experiment, type MethodRow } from './spec.js';
 import type { RunOutcome } from './summary.js';
@@ -47,13 +47,13 @@ const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
 
 /** Stores a finished run (atomically) and forgets an earlier failure of the same run. */
 export function writeRunResult(output: string, key: string, result: TrainResult): void {
-  writeFileAtomic(runFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'ok', result }));
+  writeBytesAtomic(runFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'ok', result }));
   rmSync(failedFile(output, key), { force: true });
 }
 
 /** Records a run that ended with an error (atomically), apart from the results. */
 export function writeRunFailure(output: string, key: string, config: TrainConfig, error: string): void {
-  writeFileAtomic(failedFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'failed', config, error }));
+  writeBytesAtomic(failedFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'failed', config, error }));
 }
 
 /** Metrics by name; NaN (a metric without a labelled example) is stored as null by JSON. */
@@ -116,7 +116,7 @@ function readFailure(path: string, key: string): FailedRun | null {
 }
 
 /**
- * Removes the temporary files of writes that were interrupted (`<file>.<pid>.tmp`, see writeFileAtomic),
+ * Removes the temporary files of writes that were interrupted (`<file>.<pid>.tmp`, see writeBytesAtomic),
  * unless the process that was writing them is still alive.
  */
 export function removeStaleTemporaryFiles(output: string): number {
@@ -200,7 +200,7 @@ export function manifestOf(e: Experiment): Manifest {
 }
 
 export function writeManifest(output: string, e: Experiment): void {
-  writeFileAtomic(manifestFile(output), json(manifestOf(e)));
+  writeBytesAtomic(manifestFile(output), json(manifestOf(e)));
 }
 
 /** The manifest of a store folder, or null when it has none (runs copied from elsewhere). */

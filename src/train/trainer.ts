@@ -255,6 +255,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const sharedInputs = bench.kind === 'homogeneous' && !method.separateTowers && !adapter;
 
   let masks: TaskMask[] | null = null;
+  let sharingState = method.init(T);
   let masksT: tf.Tensor[][] | null = null;
   let unionT: tf.Tensor[] | null = null;
 
@@ -321,21 +322,24 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const e0 = performance.now();
       // Sparse variables (Algorithm 2), then network parameters (Eq. 12).
-      const next = method.masksFor({
-        epoch,
-        specs,
-        numTasks: T,
-        current: masks,
-        fisher: (t) => {
-          opts.onProgress?.({ epoch, epochs: config.epochs, step: 0, steps: 0, loss: NaN, phase: 'fisher' });
-          return estimateFisher(t);
+      const update = method.masksFor(
+        {
+          epoch,
+          specs,
+          numTasks: T,
+          fisher: (t) => {
+            opts.onProgress?.({ epoch, epochs: config.epochs, step: 0, steps: 0, loss: NaN, phase: 'fisher' });
+            return estimateFisher(t);
+          },
         },
-      });
-      const masksUpdated = next !== masks;
+        sharingState,
+      );
+      sharingState = update.state;
+      const masksUpdated = update.changed;
       if (masksUpdated) {
         masksT?.flat().forEach((m) => m.dispose());
         unionT?.forEach((m) => m.dispose());
-        masks = next;
+        masks = update.masks;
         masksT = maskTensors(masks, specs);
         unionT = masks ? unionTensors(masks, specs) : null;
       }

@@ -12,7 +12,7 @@ import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type 
 import { FS_PRESET_NAMES, FS_PRESETS } from '../train/fs-presets.js';
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { FsmtlError } from '../util/errors.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 import { addExperimentCommands, runExperiment } from './experiment-commands.js';
 import { addDoctorCommand } from './doctor.js';
 import { addModelCommands } from './model-commands.js';
@@ -43,7 +43,7 @@ function readConfigFile(path: string): TrainConfigInput {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new FsmtlError(`config ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new FsmtlError(`config ${path} is not valid JSON: ${oneLine((e as Error).message)}`);
   }
   // [], true or null would otherwise train with the defaults (or fail deep inside).
   if (!isObject(json)) throw new FsmtlError(`config ${path} must hold a JSON object of settings, not ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);

@@ -1,6 +1,6 @@
 // Reading fsmtl's own files inside the safetensors container: their metadata fields and the tensors
 // they must hold, with errors that name the file and the problem. Pure, no I/O.
-import { FsmtlError } from '../util/errors.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 import { FSMTL_VERSION } from '../train/trainer.js';
 import type { SafeDtype, SafeFile, SafeTensor } from './safetensors.js';
 
@@ -58,7 +58,7 @@ export class MetaReader {
     try {
       return JSON.parse(s);
     } catch (e) {
-      this.fail(key, `is not valid JSON (${(e as Error).message})`);
+      this.fail(key, `is not valid JSON (${oneLine((e as Error).message)})`);
     }
   }
 

@@ -110,7 +110,7 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--quiet', 'no progress output');
 }
 
-interface TrainingFlags {
+export interface TrainingFlags {
   config?: string;
   dataDir?: string;
   data?: string;
@@ -145,7 +145,7 @@ interface TrainingFlags {
   quiet?: boolean;
 }
 
-function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {}): TrainConfigInput {
+export function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {}): TrainConfigInput {
   const file = flags.config ? readConfigFile(flags.config) : {};
   const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const fs = defined({

@@ -8,7 +8,7 @@
 //   - fail with an FsmtlError whose message is one non-empty line naming the file,
 // the same way twice in a row (no uninitialised memory), and never hang: each reader runs in a worker
 // thread with a watchdog that names the case it was stuck on.
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,7 +27,7 @@ import { FsmtlError } from '../../src/util/errors.js';
 import type { Checkpoint } from '../../src/io/checkpoint.js';
 import type { TaskSpec } from '../../src/tasks/types.js';
 
-// The heavier modules are imported by the workers that need them (each reader runs in its own).
+// The heavier modules are imported only when a reader that needs them runs (in the worker).
 const io = async () => ({
   ...(await import('../../src/io/checkpoint.js')),
   ...(await import('../../src/io/export.js')),

@@ -10,7 +10,7 @@ import { saveCheckpoint } from '../io/checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
 import { writeBytesAtomic } from '../io/files.js';
-import { FsmtlError } from '../util/errors.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 import { addExperimentCommands, runExperiment } from './experiment-commands.js';
 import { addDoctorCommand } from './doctor.js';
 import { addModelCommands } from './model-commands.js';
@@ -29,7 +29,7 @@ function readConfigFile(path: string): TrainConfigInput {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new FsmtlError(`config ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new FsmtlError(`config ${path} is not valid JSON: ${oneLine((e as Error).message)}`);
   }
   // [], true or null would otherwise train with the defaults (or fail deep inside).
   if (!isObject(json)) throw new FsmtlError(`config ${path} must hold a JSON object of settings, not ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
@@ -55,13 +55,13 @@ function addTrainingOptions(cmd: Command, except: string[] = []): Command {
   return addConfigFlags(cmd, except).option('--quiet', 'no progress output');
 }
 
-interface TrainingFlags extends Record<string, unknown> {
+export interface TrainingFlags extends Record<string, unknown> {
   config?: string;
   quiet?: boolean;
 }
 
 /** The config input from a command's flags over its config file. */
-function configFrom(flags: TrainingFlags, except: string[] = []): TrainConfigInput {
+export function configFrom(flags: TrainingFlags, except: string[] = []): TrainConfigInput {
   const file = flags.config ? readConfigFile(flags.config) : {};
   return configFromFlags(flags, file as Record<string, unknown>, except) as TrainConfigInput;
 }

@@ -6,7 +6,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { dataManifestHash, readDataManifest } from '../data/index.js';
 import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../train/config.js';
-import { FsmtlError } from '../util/errors.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 import { METHODS } from '../methods/registry.js';
 import { weightingLabel, weightingNames } from '../methods/weighting/registry.js';
 import { ARCHITECTURES, DEFAULT_ARCHITECTURE } from '../model/architectures/registry.js';
@@ -334,7 +334,7 @@ export function loadExperiment(path: string): Experiment {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new FsmtlError(`experiment config ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new FsmtlError(`experiment config ${path} is not valid JSON: ${oneLine((e as Error).message)}`);
   }
   return parseExperiment(json, path);
 }

@@ -21,7 +21,7 @@ import { FSMTL_VERSION, type TrainedModel } from '../train/trainer.js';
 import { taskKind, taskSpecSchema } from '../tasks/registry.js';
 import type { TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
-import { checkFormat, MetaReader, TensorReader } from './container.js';
+import { checkFormat, MetaReader, TensorReader, verifyChecksum, withChecksum } from './container.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafetensorsFile, type SafeFile, type SafeTensor } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'fsmtl-checkpoint';
@@ -167,7 +167,7 @@ export function checkpointTensors(c: Checkpoint): { tensors: [string, SafeTensor
     seed: String(c.config.seed),
   };
   if (c.metrics !== undefined) metadata.metrics = JSON.stringify(c.metrics);
-  return { tensors, metadata };
+  return { tensors, metadata: withChecksum(tensors, metadata) };
 }
 
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
@@ -222,6 +222,8 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
     : null;
   r.checkNoneLeft();
   const metrics = file.metadata.metrics !== undefined ? meta.json('metrics') : undefined;
+  // Last, so that a file edited by hand still gets the error that names what is wrong with it.
+  verifyChecksum(file, name);
   return {
     formatVersion,
     fsmtlVersion: meta.string('fsmtl_version'),

@@ -14,7 +14,7 @@ import { FSMTL_VERSION } from '../train/trainer.js';
 import { FsmtlError } from '../util/errors.js';
 import { checkpointFromTrained, headOutputs, readTaskSpecs, taskIndex, towerOf, type Checkpoint, type HeadWeights } from './checkpoint.js';
 import type { TaskSpec } from '../tasks/types.js';
-import { checkFormat, MetaReader, TensorReader } from './container.js';
+import { checkFormat, MetaReader, TensorReader, verifyChecksum, withChecksum } from './container.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafetensorsFile, type SafeFile, type SafeTensor } from './safetensors.js';
 import { decodeIndices, encodeIndices, gatherKept, sparseBytes } from './sparse-layout.js';
 
@@ -142,7 +142,7 @@ export function taskModelTensors(m: TaskModel): { tensors: [string, SafeTensor][
     index_encoding: 'delta',
     param_shapes: JSON.stringify(Object.fromEntries(m.specs.map((s) => [s.name, s.shape]))),
   };
-  return { tensors, metadata };
+  return { tensors, metadata: withChecksum(tensors, metadata) };
 }
 
 export function encodeTaskModel(m: TaskModel): Uint8Array {
@@ -193,6 +193,7 @@ export function taskModelFromSafetensors(file: SafeFile, name: string): TaskMode
   if (!Number.isSafeInteger(keptShared) || keptShared < inSparse || keptShared > shared || (kind === 'dense' && keptShared !== shared)) {
     meta.fail('kept_params', `is ${JSON.stringify(meta.string('kept_params'))}, inconsistent with the tensors (${inSparse} to ${shared} for a ${kind} model)`);
   }
+  verifyChecksum(file, name);
   return {
     formatVersion,
     fsmtlVersion: meta.string('fsmtl_version'),

@@ -133,6 +133,7 @@ export async function runQueueWorker(opts: QueueWorkerOptions): Promise<{ done: 
   const pool = Array.from({ length: jobs }, () => new RunProcess());
   const free = [...pool];
   const refusedOnce = new Set<string>();
+  const seconds = new Map<string, number>();
   const me = `${hostname()}/${process.pid}`;
 
   const processor = async (job: Job, token?: string): Promise<JobReturn> => {
@@ -147,8 +148,8 @@ export async function runQueueWorker(opts: QueueWorkerOptions): Promise<{ done: 
     const refuse = async (reason: string): Promise<never> => {
       counts.refused++;
       const line = `${q.key}: refused: ${reason}`;
-      if (!refusedOnce.has(q.key)) say(line);
-      refusedOnce.add(q.key);
+      if (!refusedOnce.has(job.id!)) say(line);
+      refusedOnce.add(job.id!);
       await job.log(`${me}: ${line}`).catch(() => {});
       await job.moveToDelayed(Date.now() + (opts.refuseDelayMs ?? 10_000), token);
       throw new DelayedError();
@@ -168,22 +169,10 @@ export async function runQueueWorker(opts: QueueWorkerOptions): Promise<{ done: 
         proc.stop();
         return await refuse(m.reason);
       }
-      if (m.type === 'failed') {
-        counts.failed++;
-        say(`${q.key}: failed: ${m.error}`);
-        throw new Error(m.error);
-      }
+      if (m.type === 'failed') throw new Error(m.error);
       if (m.type !== 'done' || !m.result) throw new Error('the run process answered without a result');
-      counts.done++;
-      say(`${q.key}: done in ${m.seconds.toFixed(1)} s (${m.score})`);
+      seconds.set(job.id!, m.seconds);
       return { result: m.result, log: m.log ?? [] };
-    } catch (e) {
-      if (e instanceof DelayedError) throw e;
-      if (!/^worker process /.test((e as Error).message)) throw e;
-      // The run's process died under it (e.g. the OOM killer): an attempt, retried with backoff.
-      counts.failed++;
-      say(`${q.key}: ${(e as Error).message}`);
-      throw e;
     } finally {
       free.push(proc);
     }
@@ -197,6 +186,18 @@ export async function runQueueWorker(opts: QueueWorkerOptions): Promise<{ done: 
     // A run whose worker is killed again and again (e.g. too big for any machine) ends up recorded as failed.
     maxStalledCount: 3,
     autorun: false,
+  });
+  // Said once Redis has the outcome: a run whose completion did not reach Redis (e.g. its lock was lost) is not 'done'.
+  worker.on('completed', (job) => {
+    counts.done++;
+    say(`${job.id}: done in ${(seconds.get(job.id!) ?? NaN).toFixed(1)} s`);
+    seconds.delete(job.id!);
+  });
+  worker.on('failed', (job, e) => {
+    if (!job || e instanceof DelayedError || e.name === 'DelayedError') return;
+    counts.failed++;
+    const left = (job.opts.attempts ?? 1) - job.attemptsMade;
+    say(`${job.id}: failed: ${e.message}${left > 0 && !(e instanceof UnrecoverableError) ? ` (will be tried again, ${left} attempt(s) left)` : ''}`);
   });
   let lastError = '';
   worker.on('error', (e) => {

@@ -20,7 +20,8 @@ import { freePort, RedisServer, redisMissing } from './redis.js';
 const root = new URL('../..', import.meta.url).pathname;
 const skip = redisMissing() ?? false;
 const plants = join(root, 'examples/tabular/tasks.json');
-// With `diverging`, a third method entry whose learning rate makes every run fail by itself.
+// With `diverging`, a third method entry whose learning rate makes every run fail by itself. (Seeds 1, 2
+// and 5 are left out: on this small network their regression task trips the divergence rule at epoch 1.)
 const sweep = (output: string, seeds: number[], diverging = false) => ({
   benchmarks: [plants],
   seeds,
@@ -68,7 +69,7 @@ test('3 workers, one killed with SIGKILL mid-run, the coordinator stopped and st
   try {
     const dir = tempDir();
     const config = join(dir, 'exp.json');
-    writeFileSync(config, JSON.stringify(sweep('out', [0, 1], true)));
+    writeFileSync(config, JSON.stringify(sweep('out', [0, 3], true)));
     const queue = 'kill-test';
     workers.push(worker(redis.url, queue), worker(redis.url, queue), worker(redis.url, queue));
     const args = ['experiment', config, '--queue', redis.url, '--queue-name', queue, '--attempts', '2', '--retry-delay', '1', '--no-report', '--tensorboard', join(dir, 'tb')];
@@ -94,7 +95,7 @@ test('3 workers, one killed with SIGKILL mid-run, the coordinator stopped and st
     const store = readStore(out);
     // Runs lost: 0 (every planned run is stored or recorded with its error).
     assert.equal(store.results.size + store.failed.size, 6, 'runs lost');
-    assert.equal(store.results.size, 4);
+    assert.equal(store.results.size, 4, [...store.failed.values()].map((f) => f.error).join('\n'));
     assert.equal(store.failed.size, 2);
     for (const f of store.failed.values()) assert.match(f.error, /(diverged|loss became).*\(after 2 tries\)/);
     assert.ok(store.results.has(victimKey) || store.failed.has(victimKey), 'the killed worker\'s run was taken by another worker');
@@ -135,7 +136,7 @@ test('a Redis restart mid-sweep: coordinator and workers reconnect and finish', 
   try {
     const dir = tempDir();
     const config = join(dir, 'exp.json');
-    writeFileSync(config, JSON.stringify(sweep('out', [0, 1])));
+    writeFileSync(config, JSON.stringify(sweep('out', [3, 4])));
     workers.push(worker(redis.url, 'restart', 10), worker(redis.url, 'restart', 10));
     const coordinator = cli(['experiment', config, '--queue', redis.url, '--queue-name', 'restart', '--no-report']);
     await until('a first finished run', () => coordinator.out.some((l) => /^\[1\/4\]/.test(l)));

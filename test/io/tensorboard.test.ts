@@ -87,7 +87,9 @@ except ImportError:
 print(json.dumps(out))
 `;
 
-const hasPython = spawnSync('python3', ['--version']).status === 0;
+/** FSMTL_PYTHON: a Python with the tensorboard package, to read the files with TensorBoard's own loader too. */
+const PYTHON = process.env.FSMTL_PYTHON ?? 'python3';
+const hasPython = spawnSync(PYTHON, ['--version']).status === 0;
 
 test('CRC-32C matches the standard check value', () => {
   assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
@@ -113,7 +115,7 @@ test('event files read back with an independent reader: CRCs, file version, ever
   const dir = tempDir('fsmtl-tb-');
   const file = writeRunEvents(dir, 'run-a', records);
   assert.match(file, /run-a[\\/]events\.out\.tfevents\.1700000000\./);
-  const r = spawnSync('python3', ['-c', READER, file], { encoding: 'utf8' });
+  const r = spawnSync(PYTHON, ['-c', READER, file], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const read = JSON.parse(r.stdout) as { events: { wall_time: number; step?: number; file_version?: string; scalars: [string, number][] }[]; tensorboard?: Record<string, [number, number][]> };
   assert.equal(read.events[0].file_version, 'brain.Event:2');
@@ -144,7 +146,7 @@ test('event files read back with an independent reader: CRCs, file version, ever
   const bytes = readFileSync(file);
   bytes[bytes.length - 10] ^= 0x01;
   writeFileSync(file, bytes);
-  const bad = spawnSync('python3', ['-c', READER, file], { encoding: 'utf8' });
+  const bad = spawnSync(PYTHON, ['-c', READER, file], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /data crc/);
 });

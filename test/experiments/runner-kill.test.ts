@@ -75,7 +75,8 @@ test(`a run whose worker is killed every time is recorded as failed after ${KILL
     onEvent: (ev) => {
       events.push(ev);
       if (ev.type === 'start' && ev.pid) pids.set(ev.slot, ev.pid);
-      if (ev.type === 'progress' && ev.run.key === target) {
+      // Killed as soon as it is handed the run, every time (no training needed to show the rule).
+      if (ev.type === 'start' && ev.run.key === target) {
         try {
           process.kill(pids.get(ev.slot)!, 'SIGKILL');
         } catch {

@@ -63,7 +63,8 @@ function doneCounts(workers: { out: string[] }[]): Map<string, number> {
 const worker = (url: string, queue: string, stalled = 2) => cli(['worker', '--queue', url, '--queue-name', queue, '--jobs', '1', '--stalled-seconds', String(stalled)]);
 
 test('3 workers, one killed with SIGKILL mid-run, the coordinator stopped and started again: no run lost, none done twice, results equal a local run', { skip, timeout: 400_000 }, async () => {
-  const redis = new RedisServer(await freePort());
+  const secret = 'pw-k7Qz9';
+  const redis = new RedisServer(await freePort(), false, secret);
   await redis.start();
   const workers: ReturnType<typeof cli>[] = [];
   try {
@@ -110,6 +111,12 @@ test('3 workers, one killed with SIGKILL mid-run, the coordinator stopped and st
       assert.equal(log.at(-1)!.type, 'result');
       assert.ok(readdirSync(join(dir, 'tb', k)).some((f) => f.startsWith('events.out.tfevents.')));
     }
+
+    // The password was in every URL given; it appears in no output, result, run log or report.
+    for (const p of [first, second, ...workers]) assert.ok(!p.out.some((l) => l.includes(secret)), 'password in output');
+    assert.ok(second.out.some((l) => l.includes('redis://***@127.0.0.1')), 'the URL is shown masked');
+    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((f) => (f.isDirectory() ? files(join(d, f.name)) : [join(d, f.name)]));
+    for (const f of files(dir)) assert.ok(!readFileSync(f).includes(secret), `password in ${f}`);
 
     // The same runs on the local runner (engine wasm, 1 thread): the same numbers.
     const local = parseExperiment(sweep(join(dir, 'local'), [0]), join(dir, 'local.json'));

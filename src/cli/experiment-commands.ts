@@ -78,6 +78,7 @@ interface ReportFlags {
  */
 export async function runExperiment(planned: Experiment, flags: Partial<ExperimentFlags> = {}): Promise<Published | null> {
   const connection = flags.queue !== undefined ? parseQueueUrl(flags.queue === true ? undefined : flags.queue) : null;
+  if (connection && flags.jobs !== undefined) throw new FsmtlError('--jobs has no effect with --queue: each worker\'s own --jobs says how many runs it trains at once');
   if (!connection) {
     const stray = (['queueName', 'attempts', 'retryDelay'] as const).find((f) => flags[f] !== undefined);
     if (stray) throw new FsmtlError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --queue`);

@@ -37,6 +37,7 @@ export interface CoordinatorOptions {
 }
 
 export const DEFAULT_ATTEMPTS = 3;
+const REENQUEUE_MS = 15_000;
 
 /** What a worker returns for a finished job. */
 export interface JobReturn {
@@ -152,12 +153,13 @@ export async function runOnQueue(experiment: Experiment, pending: PlannedRun[], 
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   try {
-    let enqueued = false;
+    // Enqueued again now and then: a no-op for jobs Redis has, and the lost ones back (a Redis without persistence restarted).
+    let lastEnqueue = -Infinity;
     while (outstanding.size && !opts.signal?.aborted) {
       try {
-        if (!enqueued) {
+        if (performance.now() - lastEnqueue > REENQUEUE_MS) {
           await enqueue();
-          enqueued = true;
+          lastEnqueue = performance.now();
         }
         await poll();
         if (lastError) note(`redis ${opts.connection.shown}: connected again`);

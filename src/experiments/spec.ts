@@ -187,22 +187,32 @@ function benchmarkTitle(entry: string, path: string | null): string {
   return readDataManifest(path).name ?? basename(path).replace(/\.json$/i, '');
 }
 
-/** A stable hash of everything in a resolved config that can change its result. */
-export function configHash(config: TrainConfig): string {
+/**
+ * A stable hash of everything in a resolved config that can change its result. With `threads` (runs
+ * planned for a queue, whose config names a concrete engine), the thread count is hashed too, so that
+ * a result says exactly what produced it; local runs leave it out (see docs/distributed.md).
+ */
+export function configHash(config: TrainConfig, threads?: number): string {
   // Hard sharing leaves the architecture fields out, so runs stored before architectures existed keep their hashes.
   const hps = (config.architecture ?? DEFAULT_ARCHITECTURE) === DEFAULT_ARCHITECTURE;
   const skip = hps ? [...NOT_HASHED, 'architecture', 'architectureOptions'] : NOT_HASHED;
-  const hashed = Object.fromEntries(Object.entries(config).filter(([k]) => !skip.includes(k)));
+  const hashed: Record<string, unknown> = Object.fromEntries(Object.entries(config).filter(([k]) => !skip.includes(k)));
+  if (threads !== undefined) hashed.threads = threads;
   return createHash('sha256').update(canonicalJson(hashed)).digest('hex').slice(0, 12);
 }
 
-/** The store's file stem for a run: e.g. "hetero3-mtl-cagrad-s0-3f2a9c0e1b7d", "hetero3-fs-p0.3-s1-…". */
-export function runKey(config: TrainConfig): string {
+/**
+ * The store's file stem for a run: e.g. "hetero3-mtl-cagrad-s0-3f2a9c0e1b7d", "hetero3-fs-p0.3-s1-…";
+ * a queue run's also names its engine and threads: "hetero3-fs-p0.3-s1-wasm-t1-…".
+ */
+export function runKey(config: TrainConfig, threads?: number): string {
   const parts: string[] = [config.benchmark, config.method];
   if (config.weighting !== 'ew') parts.push(config.weighting);
   if ((config.architecture ?? DEFAULT_ARCHITECTURE) !== DEFAULT_ARCHITECTURE) parts.push(config.architecture);
   if (KEEP_METHODS.includes(config.method)) parts.push(`p${config.keep}`);
-  parts.push(`s${config.seed}`, configHash(config));
+  parts.push(`s${config.seed}`);
+  if (threads !== undefined) parts.push(config.backend, `t${threads}`);
+  parts.push(configHash(config, threads));
   return parts.join('-');
 }
 

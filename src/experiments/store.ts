@@ -4,6 +4,7 @@
 //   <output>/experiment.json      what was planned: rows, labels and run keys (the report reads it)
 //   <output>/runs/<key>.json      one finished run: { kind, version, key, status: "ok", result }
 //   <output>/failed/<key>.json    one failed run: { kind, version, key, status: "failed", config, error }
+//   <output>/runs/<key>.jsonl     the run's log: one JSON record per epoch, then its result (run-log.ts)
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../train/config.js';
@@ -41,6 +42,7 @@ export const runsDir = (output: string) => join(output, 'runs');
 export const failedDir = (output: string) => join(output, 'failed');
 export const runFile = (output: string, key: string) => join(runsDir(output), `${key}.json`);
 export const failedFile = (output: string, key: string) => join(failedDir(output), `${key}.json`);
+export const runLogFile = (output: string, key: string) => join(runsDir(output), `${key}.jsonl`);
 export const manifestFile = (output: string) => join(output, 'experiment.json');
 
 const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
@@ -96,7 +98,8 @@ export function readRunFile(path: string, key: string): TrainResult | string {
   const raw = data.result as Record<string, unknown> | undefined;
   const r = (raw && data.version === 1 ? upgradeV1(raw) : raw) as unknown as TrainResult | undefined;
   if (!r || !r.config || !isMetricRecord(r.average) || !Array.isArray(r.perTask) || !r.perTask.length || !r.perTask.every(isTaskResult)) return 'result has no metrics';
-  if (!key.endsWith(configHash(r.config))) return 'the stored config does not match the file name';
+  // Local runs hash their config; queue runs their config and thread count (spec.ts, configHash).
+  if (!key.endsWith(configHash(r.config)) && !key.endsWith(configHash(r.config, r.engine?.threads))) return 'the stored config does not match the file name';
   r.average = restoreNaN(r.average);
   for (const t of r.perTask) {
     t.metrics = restoreNaN(t.metrics);

@@ -99,6 +99,8 @@ export interface EpochEndInfo {
   masks: TaskMask[] | null;
   /** The model being trained; read it, do not dispose it. */
   model: MultiTaskModel;
+  /** This epoch's entry of the result's history (mean losses per task, seconds). */
+  log: EpochLog;
 }
 
 export interface TrainOptions {
@@ -375,13 +377,9 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       checkDivergence(lossSum.map((l) => l / batches.length), epoch);
       sample();
       if (epoch === 0) tensorsAfterFirstEpoch = liveTensors();
-      opts.onEpochEnd?.({ epoch, masks, model });
-      history.push({
-        epoch: epoch + 1,
-        loss: lossSum.map((l) => l / batches.length),
-        seconds: (performance.now() - e0) / 1000,
-        masksUpdated,
-      });
+      const log: EpochLog = { epoch: epoch + 1, loss: lossSum.map((l) => l / batches.length), seconds: (performance.now() - e0) / 1000, masksUpdated };
+      history.push(log);
+      opts.onEpochEnd?.({ epoch, masks, model, log });
     }
     const tensorsAfterLastEpoch = liveTensors();
 

@@ -17,7 +17,8 @@ import { maskStats, type MaskStats } from '../sparse/mask-stats.js';
 import type { TaskMask } from '../sparse/masks.js';
 import { withValidation } from '../data/validation.js';
 import { metricTitle, taskKind } from '../tasks/registry.js';
-import type { FisherLabel, TaskKindName, TaskSpec } from '../tasks/types.js';
+import { checkTaskGrid } from '../tasks/pixels.js';
+import type { FisherLabel, PixelGrid, TaskKindName, TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { epochBatches } from './batches.js';
@@ -236,6 +237,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const kinds = specs0.map((s) => taskKind(s));
   const method = createMethod(config);
   const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
+  bench.tasks.forEach((t, i) => checkTaskGrid(t.name, kinds[i].pixels?.(t.spec), (extractor as { pixels?: PixelGrid }).pixels, config.arch));
   const T = bench.tasks.length;
   checkSize(config, paramSpecs(extractor.layers), method.separateTowers ? bench.tasks.length : 1);
   const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, method.adapter ?? null);
@@ -586,7 +588,8 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     const spec = bench.tasks[t].spec;
     const acc = kinds[t].accumulator(spec);
     const width = kinds[t].labelWidth(spec);
-    const chunk = 1000;
+    // Per-pixel outputs (and a dense-prediction network's activations) are a whole map per example.
+    const chunk = kinds[t].pixels ? 32 : 1000;
     const row = h * w * c;
     for (let s = 0; s < split.n; s += chunk) {
       const n = Math.min(chunk, split.n - s);

@@ -12,7 +12,7 @@ import { adapterOf, taskIndex, towerOf, type Checkpoint, type HeadWeights } from
 import type { TaskModel } from './export.js';
 import { scatterKept } from './sparse-layout.js';
 import { taskKind } from '../tasks/registry.js';
-import type { DecodedPredictions, TaskSpec } from '../tasks/types.js';
+import type { DecodedPredictions, PixelMaps, TaskSpec } from '../tasks/types.js';
 import { headOutputs } from './checkpoint.js';
 
 export interface TaskNetwork {
@@ -101,9 +101,18 @@ export class Predictor {
   }
 
   /** The task's predictions for n inputs, in its kind's terms (class; class and probability; values). */
-  decode(images: Float32Array, n: number, batchSize = 1000): DecodedPredictions {
+  decode(images: Float32Array, n: number, batchSize?: number): DecodedPredictions {
     const spec = this.network.spec;
-    return taskKind(spec).decode(this.run(images, n, batchSize), n, spec);
+    const kind = taskKind(spec);
+    // A per-pixel network's activations are whole maps: smaller batches.
+    return kind.decode(this.run(images, n, batchSize ?? (kind.pixels ? 32 : 1000)), n, spec);
+  }
+
+  /** Per-pixel predictions as maps (classes, or depths in the data's units), for a per-pixel task; null for others. */
+  decodeMaps(images: Float32Array, n: number, batchSize = 32): PixelMaps | null {
+    const spec = this.network.spec;
+    const kind = taskKind(spec);
+    return kind.decodeMaps ? kind.decodeMaps(this.run(images, n, batchSize), n, spec) : null;
   }
 
   /** The first column of decode(): the predicted class of a classification task, the first target of a regression. */

@@ -19,7 +19,6 @@ import { z } from 'zod';
 import { FsmtlError } from '../util/errors.js';
 import { meanOverPresent, presentMask, zeroMissing } from './labels.js';
 import { checkPixelLabels, exactFisherPixels, gridFields, markMissing } from './pixels.js';
-import { pixelColumns } from './segmentation.js';
 import type { DepthSpec, MetricDef, TaskKind } from './types.js';
 
 export const DEPTH_METRICS: MetricDef[] = [
@@ -112,10 +111,18 @@ export const depth: TaskKind<DepthSpec> = {
       result: () => (k === 0 ? { abs_err: NaN, rel_err: NaN } : { abs_err: abs / k, rel_err: rel / k }),
     };
   },
+  // One row per example: mean, minimum and maximum predicted depth; the maps come from decodeMaps.
   decode(out, n, s) {
     const P = s.height * s.width;
-    const d = unstandardise(out, s);
-    return { columns: pixelColumns(s), values: Array.from({ length: P }, (_, p) => Float64Array.from({ length: n }, (_, i) => d[i * P + p])) };
+    const d = unstandardise(out.subarray(0, n * P), s);
+    const cols = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+    for (let i = 0; i < n; i++) {
+      const row = d.subarray(i * P, (i + 1) * P);
+      cols[0][i] = row.reduce((a, v) => a + v, 0) / P;
+      cols[1][i] = row.reduce((a, v) => Math.min(a, v), Infinity);
+      cols[2][i] = row.reduce((a, v) => Math.max(a, v), -Infinity);
+    }
+    return { columns: ['mean', 'min', 'max'], values: cols };
   },
   decodeMaps: (out, n, s) => ({ type: 'values', height: s.height, width: s.width, unit: s.unit, values: unstandardise(out.subarray(0, n * s.height * s.width), s) }),
 };

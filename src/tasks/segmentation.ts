@@ -52,9 +52,6 @@ export function segmentationScores(m: Float64Array, C: number): { miou: number; 
   return total === 0 ? { miou: NaN, pixacc: NaN } : { miou: iouSum / present, pixacc: diag / total };
 }
 
-const pixelColumns = (s: { height: number; width: number }) =>
-  Array.from({ length: s.height * s.width }, (_, p) => `r${Math.floor(p / s.width)}c${p % s.width}`);
-
 export const segmentation: TaskKind<SegmentationSpec> = {
   name: 'segmentation',
   summary: 'a class per pixel (per-pixel softmax cross-entropy with ignored pixels; mIoU, pixel accuracy)',
@@ -128,13 +125,23 @@ export const segmentation: TaskKind<SegmentationSpec> = {
       result: () => segmentationScores(m, C),
     };
   },
+  // One row per example: its most frequent predicted class, that class's share of the pixels, and the
+  // number of classes it predicts; the maps themselves come from decodeMaps (predict --maps).
   decode(out, n, s) {
     const P = s.height * s.width;
     const cls = pixelArgmax(out, n, P, s.classes);
-    const values = Array.from({ length: P }, (_, p) => Float64Array.from({ length: n }, (_, i) => cls[i * P + p]));
-    return { columns: pixelColumns(s), values };
+    const main = new Float64Array(n);
+    const share = new Float64Array(n);
+    const count = new Float64Array(n);
+    const hist = new Array<number>(s.classes);
+    for (let i = 0; i < n; i++) {
+      hist.fill(0);
+      for (let p = 0; p < P; p++) hist[cls[i * P + p]]++;
+      main[i] = hist.indexOf(Math.max(...hist));
+      share[i] = hist[main[i]] / P;
+      count[i] = hist.filter((h) => h > 0).length;
+    }
+    return { columns: ['main_class', 'main_share', 'classes'], values: [main, share, count] };
   },
   decodeMaps: (out, n, s) => ({ type: 'classes', height: s.height, width: s.width, classes: s.classes, values: pixelArgmax(out, n, s.height * s.width, s.classes) }),
 };
-
-export { pixelColumns };

@@ -61,6 +61,10 @@ test('segmentation metrics: mIoU and pixel accuracy from one confusion matrix ov
   a.add(Float32Array.from(pred.flatMap((c) => [0, 1, 2, 3].map((j) => (j === c ? 4 : 0)))), y, 1);
   assert.ok(Math.abs(a.result().miou - r.miou) < 1e-12);
   assert.ok(Number.isNaN(k.accumulator(seg).result().miou));
+  // decode: per example the main class, its share of the pixels, the number of classes; decodeMaps the map
+  const d = k.decode(out, 1, seg);
+  assert.deepEqual(d.values.map((v) => v[0]), [1, 3 / 6, 3]);
+  assert.deepEqual(Array.from(k.decodeMaps!(out, 1, seg).values), pred);
 });
 
 test('depth: L1 on standardised valid pixels; absolute and relative error in the data units', async () => {
@@ -79,6 +83,9 @@ test('depth: L1 on standardised valid pixels; absolute and relative error in the
   assert.throws(() => k.prepare(dep, Float32Array.from([0, NaN, 0]), 1), FsmtlError);
   const maps = k.decodeMaps!(Float32Array.from([0, 1, -1]), 1, dep);
   assert.deepEqual(Array.from(maps.values), [2, 2.5, 1.5]);
+  const rows = k.decode(Float32Array.from([0, 1, -1, 2, 2, 2]), 2, dep);
+  assert.deepEqual(rows.columns, ['mean', 'min', 'max']);
+  assert.deepEqual(rows.values.map((v) => Array.from(v)), [[2, 3], [1.5, 3], [2.5, 3]]);
 });
 
 test('per-pixel label checks name the example and the pixel', () => {

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Benchmark } from '../data/types.js';
 import { initEngine, type EngineInfo } from '../engine/setup.js';
 import { makeExtractor } from '../model/extractor.js';
+import { applyHead } from '../model/head.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import { createMethod, methodTraits } from '../methods/registry.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
@@ -521,7 +522,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
         const effective = taskParams(t, placementForward);
         const n = effective.length;
         const headLoss = (feats: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) =>
-          taskLoss(t, tf.add(tf.matMul(feats as tf.Tensor2D, kernel as tf.Tensor2D), bias), y);
+          taskLoss(t, applyHead(model.extractor, feats, kernel, bias), y);
         let features: tf.Tensor | null = null;
         const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
           const feats = model.features(x, w.slice(0, n), w.slice(n + 2));
@@ -586,7 +587,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     const spec = bench.tasks[t].spec;
     const acc = kinds[t].accumulator(spec);
     const width = kinds[t].labelWidth(spec);
-    const chunk = 1000;
+    const chunk = model.extractor.pixels ? 32 : 1000; // per-pixel extractors hold full-resolution activations
     const row = h * w * c;
     for (let s = 0; s < split.n; s += chunk) {
       const n = Math.min(chunk, split.n - s);

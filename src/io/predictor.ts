@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { engineInfo } from '../engine/setup.js';
 import { makeExtractor, type Extractor, type ExtractorArch, type ForwardHooks } from '../model/extractor.js';
+import { applyHead, headOutputWidth } from '../model/head.js';
 import { paramSpecs } from '../model/layers.js';
 import { FsmtlError } from '../util/errors.js';
 import type { TaskAdapter } from '../model/adapters.js';
@@ -62,6 +63,9 @@ export function taskModelNetwork(m: TaskModel): TaskNetwork {
   };
 }
 
+/** The largest batch predicted at once with a per-pixel (dense-prediction) extractor. */
+const PIXEL_BATCH = 32;
+
 /** A task network with its weights uploaded as tensors. Call dispose() when done. */
 export class Predictor {
   readonly extractor: Extractor;
@@ -95,7 +99,10 @@ export class Predictor {
     return this.network.inputShape.reduce((a, b) => a * b, 1);
   }
 
-  /** Head outputs [n, outputs] row-major (logits, or standardised targets), for n inputs (row-major N×H×W×C). */
+  /**
+   * Head outputs [n, outputs] row-major (logits, or standardised targets), for n inputs (row-major N×H×W×C);
+   * [n, H·W·outputs] (per pixel, NHWC) for a dense-prediction extractor.
+   */
   logits(images: Float32Array, n: number, batchSize = 1000): Float32Array {
     return this.run(images, n, batchSize);
   }
@@ -126,14 +133,15 @@ export class Predictor {
     if (!Number.isSafeInteger(n) || n < 0 || images.length !== n * size) {
       throw new FsmtlError(`task '${this.network.task}': expected ${n} images of ${h}×${w}×${c} = ${n * size} values, got ${images.length}`);
     }
-    const C = headOutputs(this.network.spec);
+    const C = headOutputWidth(this.extractor, headOutputs(this.network.spec));
     const out = new Float32Array(n * C);
-    for (let s = 0; s < n; s += batchSize) {
-      const m = Math.min(batchSize, n - s);
+    // Per-pixel extractors hold full-resolution activations: smaller batches.
+    const batch = this.extractor.pixels ? Math.min(batchSize, PIXEL_BATCH) : batchSize;
+    for (let s = 0; s < n; s += batch) {
+      const m = Math.min(batch, n - s);
       const r = tf.tidy(() => {
         const x = tf.tensor4d(images.subarray(s * size, (s + m) * size), [m, h, w, c]);
-        const feats = this.extractor.forward(x, this.params, this.hooks);
-        return tf.add(tf.matMul(feats, this.kernel), this.bias);
+        return applyHead(this.extractor, this.extractor.forward(x, this.params, this.hooks), this.kernel, this.bias);
       });
       out.set(r.dataSync() as Float32Array, s * C);
       r.dispose();

@@ -20,10 +20,19 @@ export interface Extractor {
   arch: ExtractorArch;
   layers: ParamLayer[];
   inputShape: [number, number, number];
+  /** Features per output position: per example, or per pixel when `pixels` is set. */
   featureDim: number;
+  /**
+   * Dense prediction: the extractor outputs a featureDim vector at each pixel of this grid, and each task
+   * head acts per pixel (a 1×1 convolution; src/model/head.ts). Absent: one vector per example.
+   */
+  pixels?: { height: number; width: number };
   /** Shape of each parametric layer's pre-activation for a batch of n examples. */
   preActivationShapes(n: number): number[][];
-  /** x: [N, H, W, C]; params: [kernel_0, bias_0, ...]; returns features [N, featureDim]. */
+  /**
+   * x: [N, H, W, C]; params: [kernel_0, bias_0, ...]; returns features [N, featureDim], or with `pixels`
+   * [N, height·width·featureDim] (NHWC flattened).
+   */
   forward(x: tf.Tensor4D, params: tf.Tensor[], hooks?: ForwardHooks): tf.Tensor2D;
 }
 

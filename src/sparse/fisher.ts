@@ -6,10 +6,13 @@
 //   'true':   one target, the example's label;
 //   'exact'   (Eq. 9, EFS): every class c, weighted by p(c | x_i), one backward pass per class;
 // binary tasks do the same over {0, 1}, regression over a unit-variance Gaussian (src/tasks/regression.ts).
+// For a dense-prediction extractor (`pixels`) the head outputs [N, H·W·outputs] and a likelihood term is the
+// sum over an example's pixels, so the squared gradients stay per example (summed over pixels inside).
 //
 import * as tf from '@tensorflow/tfjs-core';
 import { denseFisher, hasDenseFisherKernel } from '../engine/dense-fisher.js';
 import type { Extractor } from '../model/extractor.js';
+import { applyHead } from '../model/head.js';
 import type { ConvLayer } from '../model/layers.js';
 import { taskKind } from '../tasks/registry.js';
 import type { FisherLabel, FisherLikelihood, TaskSpec } from '../tasks/types.js';
@@ -61,7 +64,7 @@ function layerDeltas(
       },
       preActivation: (l, z) => tf.add(z, t[l]),
     });
-    const o = tf.add(tf.matMul(feats, head.kernel as tf.Tensor2D), head.bias) as tf.Tensor2D;
+    const o = applyHead(extractor, feats, head.kernel, head.bias);
     out = tf.keep(o);
     return objective(o);
   };
@@ -114,7 +117,7 @@ function accumulateSquares(
 
 /** Whether the native one-call kernel computes this task's Fisher: a dense extractor and a categorical likelihood. */
 function denseKernelApplies(extractor: Extractor, spec: TaskSpec): boolean {
-  return extractor.arch === 'mlp' && (spec.kind === 'multiclass' || spec.kind === 'binary') && hasDenseFisherKernel();
+  return extractor.arch === 'mlp' && !extractor.pixels && (spec.kind === 'multiclass' || spec.kind === 'binary') && hasDenseFisherKernel();
 }
 
 /**
@@ -145,6 +148,9 @@ export function fisherDiagonal(
   return fisherFromLikelihood(extractor, params, head, x, y, taskKind(spec).fisher(spec, label));
 }
 
+/** Examples per backward pass of the generic Fisher for a per-pixel extractor. */
+export const FISHER_PIXEL_CHUNK = 16;
+
 /** The generic path of fisherDiagonal: one batched backward pass per term of the likelihood. */
 export function fisherFromLikelihood(
   extractor: Extractor,
@@ -156,13 +162,23 @@ export function fisherFromLikelihood(
 ): tf.Tensor[] {
   const n = x.shape[0];
   const acc = params.map((p) => tf.zeros(p.shape));
-  for (let term = 0; term < likelihood.terms; term++) {
-    const { inputs, deltas, out } = layerDeltas(extractor, params, head, x, (o) => likelihood.objective(o, y, term));
-    // tidy keeps the returned weights (null when every example counts once) and frees what made them.
-    const w = tf.tidy(() => likelihood.weight(out, term) as tf.Tensor1D) as tf.Tensor1D | null;
-    accumulateSquares(extractor, inputs, deltas, w, acc);
-    [...inputs, ...deltas, out].forEach((t) => t.dispose());
-    w?.dispose();
+  // Per-pixel extractors keep every layer's activations and patches at full resolution: run the examples
+  // in chunks (the sums are per example, so chunking changes only the order of additions).
+  const chunk = extractor.pixels ? Math.max(1, Math.min(n, FISHER_PIXEL_CHUNK)) : n;
+  for (let s = 0; s < n; s += chunk) {
+    const m = Math.min(chunk, n - s);
+    const xs = m === n ? x : (tf.slice(x, [s, 0, 0, 0], [m, -1, -1, -1]) as tf.Tensor4D);
+    const ys = m === n ? y : (tf.slice(y, [s, 0], [m, -1]) as tf.Tensor2D);
+    for (let term = 0; term < likelihood.terms; term++) {
+      const { inputs, deltas, out } = layerDeltas(extractor, params, head, xs, (o) => likelihood.objective(o, ys, term));
+      // tidy keeps the returned weights (null when every example counts once) and frees what made them.
+      const w = tf.tidy(() => likelihood.weight(out, term) as tf.Tensor1D) as tf.Tensor1D | null;
+      accumulateSquares(extractor, inputs, deltas, w, acc);
+      [...inputs, ...deltas, out].forEach((t) => t.dispose());
+      w?.dispose();
+    }
+    if (xs !== x) xs.dispose();
+    if (ys !== y) ys.dispose();
   }
   return acc.map((a) => {
     const mean = tf.div(a, n);

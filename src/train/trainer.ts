@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Benchmark } from '../data/types.js';
 import { initEngine, type EngineInfo } from '../engine/setup.js';
 import { makeExtractor } from '../model/extractor.js';
+import { applyHead } from '../model/head.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import { createMethod, methodTraits } from '../methods/registry.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
@@ -18,7 +19,7 @@ import type { TaskMask } from '../sparse/masks.js';
 import { withValidation } from '../data/validation.js';
 import { metricTitle, taskKind } from '../tasks/registry.js';
 import { checkTaskGrid } from '../tasks/pixels.js';
-import type { FisherLabel, PixelGrid, TaskKindName, TaskSpec } from '../tasks/types.js';
+import type { FisherLabel, TaskKindName, TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { epochBatches } from './batches.js';
@@ -237,7 +238,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const kinds = specs0.map((s) => taskKind(s));
   const method = createMethod(config);
   const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
-  bench.tasks.forEach((t, i) => checkTaskGrid(t.name, kinds[i].pixels?.(t.spec), (extractor as { pixels?: PixelGrid }).pixels, config.arch));
+  bench.tasks.forEach((t, i) => checkTaskGrid(t.name, kinds[i].pixels?.(t.spec), extractor.pixels, config.arch));
   const T = bench.tasks.length;
   checkSize(config, paramSpecs(extractor.layers), method.separateTowers ? bench.tasks.length : 1);
   const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, method.adapter ?? null);
@@ -523,7 +524,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
         const effective = taskParams(t, placementForward);
         const n = effective.length;
         const headLoss = (feats: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) =>
-          taskLoss(t, tf.add(tf.matMul(feats as tf.Tensor2D, kernel as tf.Tensor2D), bias), y);
+          taskLoss(t, applyHead(model.extractor, feats, kernel, bias), y);
         let features: tf.Tensor | null = null;
         const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
           const feats = model.features(x, w.slice(0, n), w.slice(n + 2));
@@ -588,8 +589,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     const spec = bench.tasks[t].spec;
     const acc = kinds[t].accumulator(spec);
     const width = kinds[t].labelWidth(spec);
-    // Per-pixel outputs (and a dense-prediction network's activations) are a whole map per example.
-    const chunk = kinds[t].pixels ? 32 : 1000;
+    const chunk = model.extractor.pixels ? 32 : 1000; // per-pixel extractors hold full-resolution activations
     const row = h * w * c;
     for (let s = 0; s < split.n; s += chunk) {
       const n = Math.min(chunk, split.n - s);

@@ -202,41 +202,46 @@ const fisherSpecs: TaskSpec[] = [
 ];
 for (const spec of fisherSpecs) {
   for (const label of ['predicted', 'true', 'exact'] as const) {
-    test(`${spec.kind} Fisher, batched = per-example definition summed over pixels (${label})`, async () => {
-      await initEngine({ backend: 'cpu' });
-      const rng = new Rng(7);
-      const n = 3;
-      const ex = tinyPixelExtractor();
-      const params = [[3, 3, 1, 4], [4], [3, 3, 4, F], [F]].map((s) => tf.tensor(Array.from({ length: s.reduce((a, b) => a * b) }, () => 0.5 * rng.normal()), s));
-      const C = taskKind(spec).outputs(spec);
-      const head = blockHead(
-        Array.from({ length: F }, () => Array.from({ length: C }, () => rng.normal())),
-        Array.from({ length: C }, () => 0.3 * rng.normal()),
-      );
-      const x = tf.tensor4d(Array.from({ length: n * H * W }, () => rng.next()), [n, H, W, 1]);
-      // labels with a few missing pixels ('true' must skip them)
-      const y = Float32Array.from({ length: n * H * W }, (_, q) => (q % 7 === 3 ? NaN : spec.kind === 'segmentation' ? rng.int(3) : rng.normal()));
-      const batched = fisherDiagonal(ex, params, head, x, tf.tensor2d(y, [n, H * W]), spec, label).map((t) => t.dataSync() as Float32Array);
+    for (const grid of [false, true]) {
+      // grid: the extractor declares its pixel grid and the head is the per-pixel [F, C] kernel (src/model/head.ts);
+      // else the same map as one block-diagonal matrix on the flat features.
+      test(`${spec.kind} Fisher, batched = per-example definition summed over pixels (${label}${grid ? ', pixel-grid extractor' : ''})`, async () => {
+        await initEngine({ backend: 'cpu' });
+        const rng = new Rng(7);
+        const n = 3;
+        const ex = tinyPixelExtractor();
+        const params = [[3, 3, 1, 4], [4], [3, 3, 4, F], [F]].map((s) => tf.tensor(Array.from({ length: s.reduce((a, b) => a * b) }, () => 0.5 * rng.normal()), s));
+        const C = taskKind(spec).outputs(spec);
+        const k = Array.from({ length: F }, () => Array.from({ length: C }, () => rng.normal()));
+        const b = Array.from({ length: C }, () => 0.3 * rng.normal());
+        const head = blockHead(k, b);
+        const gridEx: Extractor = { ...ex, featureDim: F, pixels: { height: H, width: W } };
+        const gridHead = { kernel: tf.tensor2d(k), bias: tf.tensor1d(b) };
+        const x = tf.tensor4d(Array.from({ length: n * H * W }, () => rng.next()), [n, H, W, 1]);
+        // labels with a few missing pixels ('true' must skip them)
+        const y = Float32Array.from({ length: n * H * W }, (_, q) => (q % 7 === 3 ? NaN : spec.kind === 'segmentation' ? rng.int(3) : rng.normal()));
+        const batched = (grid ? fisherDiagonal(gridEx, params, gridHead, x, tf.tensor2d(y, [n, H * W]), spec, label) : fisherDiagonal(ex, params, head, x, tf.tensor2d(y, [n, H * W]), spec, label)).map((t) => t.dataSync() as Float32Array);
 
-      const loop = params.map((p) => new Float32Array(p.size));
-      for (let i = 0; i < n; i++) {
-        const xi = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]);
-        const outOf = (ps: tf.Tensor[]) => tf.add(tf.matMul(ex.forward(xi, ps), head.kernel as tf.Tensor2D), head.bias) as tf.Tensor2D;
-        const out = outOf(params).dataSync() as Float32Array;
-        for (const [objective, w] of pixelTerms(spec, out, y.subarray(i * H * W, (i + 1) * H * W), label)) {
-          const grads = tf.grads((...ps: tf.Tensor[]) => objective(outOf(ps)))(params);
-          grads.forEach((g, p) => {
-            const d = g.dataSync();
-            for (let j = 0; j < d.length; j++) loop[p][j] += (w * d[j] * d[j]) / n;
-          });
-          tf.dispose(grads);
+        const loop = params.map((p) => new Float32Array(p.size));
+        for (let i = 0; i < n; i++) {
+          const xi = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]);
+          const outOf = (ps: tf.Tensor[]) => tf.add(tf.matMul(ex.forward(xi, ps), head.kernel as tf.Tensor2D), head.bias) as tf.Tensor2D;
+          const out = outOf(params).dataSync() as Float32Array;
+          for (const [objective, w] of pixelTerms(spec, out, y.subarray(i * H * W, (i + 1) * H * W), label)) {
+            const grads = tf.grads((...ps: tf.Tensor[]) => objective(outOf(ps)))(params);
+            grads.forEach((g, p) => {
+              const d = g.dataSync();
+              for (let j = 0; j < d.length; j++) loop[p][j] += (w * d[j] * d[j]) / n;
+            });
+            tf.dispose(grads);
+          }
         }
-      }
-      batched.forEach((b, p) => {
-        const scale = Math.max(...loop[p].map(Math.abs));
-        assert.ok(scale > 0, 'reference all zeros');
-        for (let j = 0; j < b.length; j++) assert.ok(Math.abs(b[j] - loop[p][j]) <= 1e-4 * scale + 1e-7, `param ${p}[${j}]: batched ${b[j]} vs loop ${loop[p][j]}`);
+        batched.forEach((b, p) => {
+          const scale = Math.max(...loop[p].map(Math.abs));
+          assert.ok(scale > 0, 'reference all zeros');
+          for (let j = 0; j < b.length; j++) assert.ok(Math.abs(b[j] - loop[p][j]) <= 1e-4 * scale + 1e-7, `param ${p}[${j}]: batched ${b[j]} vs loop ${loop[p][j]}`);
+        });
       });
-    });
+    }
   }
 }

@@ -34,6 +34,8 @@ export interface RunOutcome {
   weighting: string;
   keep: number | null;
   seed: number;
+  /** The run's key in the store, when a manifest plans it (its files are named after it). */
+  key?: string;
   result?: TrainResult;
   error?: string;
 }

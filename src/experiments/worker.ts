@@ -2,7 +2,10 @@
 // time, stores each result atomically itself and reports progress over IPC. It exits when told to or
 // when its parent goes away.
 import { initEngine } from '../engine/setup.js';
-import { runTraining } from './run.js';
+import { runTrainingWithModel } from './run.js';
+import { saveCheckpoint } from '../io/checkpoint.js';
+import { taskKind } from '../tasks/registry.js';
+import { modelPath } from './prediction-figure.js';
 import { scoreLine } from '../train/trainer.js';
 import type { FromWorker, ToWorker, WorkerJob } from './runner.js';
 import { writeRunFailure, writeRunResult } from './store.js';
@@ -32,7 +35,14 @@ async function run(job: WorkerJob): Promise<void> {
   const t0 = performance.now();
   try {
     await initEngine({ backend: job.config.backend, threads: job.threads });
-    const result = await runTraining(job.config, { onProgress: progressSender(job.key) });
+    const trained = await runTrainingWithModel(job.config, { onProgress: progressSender(job.key) });
+    const { result } = trained;
+    try {
+      // Per-pixel runs keep their model, for the report's figure of predicted maps (prediction-figure.ts).
+      if (trained.tasks.some((s) => taskKind(s).pixels)) saveCheckpoint(modelPath(job.output, job.key), trained);
+    } finally {
+      trained.model.dispose();
+    }
     writeRunResult(job.output, job.key, result);
     send({ type: 'done', key: job.key, seconds: (performance.now() - t0) / 1000, score: scoreLine(result) });
   } catch (e) {

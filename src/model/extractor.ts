@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FsmtlError } from '../util/errors.js';
 import type { ParamLayer } from './layers.js';
+import { SEGNET_MIN_SIDE, SEGNET_WIDTHS, segnetExtractor } from './segnet.js';
 
 /**
  * Optional taps into a forward pass, used by the batched per-example Fisher:
@@ -195,6 +196,13 @@ export const EXTRACTORS = {
     accepts: 'H, W ≥ 16, any channels (made for 64×64 RGB; 28×28 grey works)',
     minSide: 16,
     create: (inputShape) => cnnExtractor(inputShape),
+  },
+  segnet: {
+    name: 'segnet',
+    summary: `encoder–decoder for per-pixel tasks: conv3×3 + ReLU stages of widths ${SEGNET_WIDTHS.join(', ')} with 2×2 max-pools, mirrored decoder with nearest upsampling and additive skips; ${SEGNET_WIDTHS[0]} features per input pixel`,
+    accepts: `H, W ≥ ${SEGNET_MIN_SIDE}, any channels (made for 64×64 scenes and 128×256 RGB Cityscapes); outputs at every input pixel`,
+    minSide: SEGNET_MIN_SIDE,
+    create: (inputShape) => segnetExtractor(inputShape),
   },
 } satisfies Record<string, ExtractorEntry>;
 

@@ -10,6 +10,7 @@
 // sum over an example's pixels, so the squared gradients stay per example (summed over pixels inside).
 //
 import * as tf from '@tensorflow/tfjs-core';
+import { convFisher, hasConvFisherKernel } from '../engine/conv-fisher.js';
 import { denseFisher, hasDenseFisherKernel } from '../engine/dense-fisher.js';
 import type { Extractor } from '../model/extractor.js';
 import { applyHead } from '../model/head.js';
@@ -73,6 +74,35 @@ function layerDeltas(
   return { inputs, deltas, out: out! };
 }
 
+/**
+ * Σ_i w_i (per-example gradient)² of a conv layer's kernel and bias, one filter-gradient kernel call per
+ * example. For full-resolution feature maps (dense prediction) this beats unfolding patches: the patches
+ * of a 64×64 map are k·k times the map, and the batched [cin·k·k, P]·[P, filters] products over them were
+ * slower than the engines' own filter-gradient kernels (oneDNN on native), which do the same arithmetic;
+ * wasm and native run the loop inside one kernel (../engine/conv-fisher.ts).
+ */
+function perExampleConvSquares(a: tf.Tensor4D, d: tf.Tensor4D, layer: ConvLayer, weights: tf.Tensor1D | null): [tf.Tensor, tf.Tensor] {
+  const n = a.shape[0];
+  const filterShape: [number, number, number, number] = [layer.kernelSize, layer.kernelSize, layer.inChannels, layer.filters];
+  let b2 = tf.square(tf.sum(d, [1, 2])) as tf.Tensor2D; // [N, filters]
+  if (weights) b2 = tf.mul(b2, tf.reshape(weights, [n, 1]));
+  const bias = tf.sum(b2, 0);
+  if (hasConvFisherKernel()) return [convFisher(a, d, weights, { filterShape, strides: layer.stride, pad: layer.padding }), bias];
+  // Elsewhere (the cpu backend): one example at a time, sliced out.
+  const attrs = { strides: layer.stride, pad: layer.padding, dataFormat: 'NHWC', filterShape };
+  const w = weights ? weights.dataSync() : null;
+  const kernelTerms: tf.Tensor[] = [];
+  for (let i = 0; i < n; i++) {
+    if (w && w[i] === 0) continue;
+    const xi = tf.slice(a, [i, 0, 0, 0], [1, -1, -1, -1]);
+    const dyi = tf.slice(d, [i, 0, 0, 0], [1, -1, -1, -1]);
+    const g = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: xi, dy: dyi }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const g2 = tf.square(g);
+    kernelTerms.push(w ? tf.mul(g2, w[i]) : g2);
+  }
+  return [kernelTerms.length ? tf.addN(kernelTerms) : tf.zeros(filterShape), bias];
+}
+
 /** Adds Σ_i w_i (per-example gradient)² of each layer's kernel and bias into acc. */
 function accumulateSquares(
   extractor: Extractor,
@@ -91,6 +121,7 @@ function accumulateSquares(
         const a2 = tf.square(inputs[l]) as tf.Tensor2D;
         return [tf.matMul(a2, d2, true, false), tf.sum(d2, 0)];
       }
+      if (extractor.pixels) return perExampleConvSquares(inputs[l] as tf.Tensor4D, d as tf.Tensor4D, layer, weights);
       const patches = unfoldPatches(inputs[l] as tf.Tensor4D, layer);
       const d3 = tf.reshape(d, [n, -1, layer.filters]) as tf.Tensor3D;
       let g2 = tf.square(tf.matMul(patches, d3, true, false)); // [N, cin·k·k, filters]

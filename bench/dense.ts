@@ -1,0 +1,206 @@
+// Dense prediction (issue 16, item 7): one MTL training step of the segnet extractor on a scenes-shaped
+// batch and one Fisher estimate on it, native (and wasm) against PyTorch on the same architecture and
+// shapes, in one run (bench/dense.py is the PyTorch side).
+//   step    batch 8 of 64×64×1 inputs, 2 per-pixel tasks: segmentation (21 classes, softmax cross-entropy
+//           over pixels) and depth (1 output, L1); as fsmtl's trainer runs MTL: per task a forward and a
+//           backward pass, the shared gradient the mean of the tasks', Adam (lr 1e-3) on every parameter.
+//   Fisher  the batched per-example Fisher (src/sparse/fisher.ts) of both tasks on the same 8 examples:
+//           segmentation with each pixel's predicted class (categorical per pixel), depth with the true
+//           depth under a per-pixel Laplace likelihood (log p = −Σ|out − y|); one backward pass per task.
+// Labels are random (the figures are about speed). Each figure is the median over interleaved rounds.
+//   node --import tsx bench/dense.ts [--quick] [--engines native,wasm] [--rounds n] [--profile]
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describeEngine, initEngine, nativeStatus, tf } from '../src/engine/index.js';
+import { chooseCoretype } from '../src/engine/native/cpu.js';
+import { makeExtractor } from '../src/model/extractor.js';
+import { MultiTaskModel } from '../src/model/multitask-model.js';
+import { fisherFromLikelihood } from '../src/sparse/fisher.js';
+import type { FisherLikelihood } from '../src/tasks/types.js';
+import { formatProfile, profileKernels } from './profile.js';
+
+export const DENSE_SHAPE: [number, number, number] = [64, 64, 1];
+export const DENSE_BATCH = 8;
+export const SEG_CLASSES = 21;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : NaN;
+};
+
+function timeMs(fn: () => void, reps: number, warmup: number): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** Per-pixel softmax cross-entropy (mean over pixels and examples) of logits [N, P·C] against labels [N, P]. */
+function segLoss(out: tf.Tensor, labels: tf.Tensor): tf.Scalar {
+  const logits = tf.reshape(out, [-1, SEG_CLASSES]) as tf.Tensor2D;
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.reshape(labels, [-1]) as tf.Tensor1D, SEG_CLASSES), logits) as tf.Scalar;
+}
+
+/** Mean absolute error over pixels. */
+const depthLoss = (out: tf.Tensor, depth: tf.Tensor): tf.Scalar => tf.mean(tf.abs(tf.sub(out, depth))) as tf.Scalar;
+
+const segFisher: FisherLikelihood = {
+  terms: 1,
+  objective: (out) => {
+    const lp = tf.logSoftmax(tf.reshape(out, [-1, SEG_CLASSES]) as tf.Tensor2D);
+    const picked = tf.oneHot(tf.argMax(lp, 1) as tf.Tensor1D, SEG_CLASSES);
+    return tf.sum(tf.mul(lp, picked)) as tf.Scalar;
+  },
+  weight: () => null,
+};
+const depthFisher: FisherLikelihood = {
+  terms: 1,
+  objective: (out, y) => tf.neg(tf.sum(tf.abs(tf.sub(out, y)))) as tf.Scalar,
+  weight: () => null,
+};
+
+export interface DenseFigures {
+  stepMs: number;
+  fisherMs: number;
+}
+
+/** The two figures on the active engine, and a function that profiles one step and one Fisher estimate. */
+export async function measureDense(quick = false, withProfile = false): Promise<DenseFigures & { profile?: string }> {
+  const [h, w] = DENSE_SHAPE;
+  const n = DENSE_BATCH;
+  const extractor = makeExtractor('segnet', DENSE_SHAPE, []);
+  const model = new MultiTaskModel(extractor, [SEG_CLASSES, 1], 0);
+  const x = tf.randomUniform([n, ...DENSE_SHAPE], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const seg = tf.randomUniform([n, h * w], 0, SEG_CLASSES, 'int32', 2);
+  const depth = tf.randomUniform([n, h * w], 0, 1, 'float32', 3);
+  const labels = [seg, depth];
+  const losses = [segLoss, depthLoss];
+  const optimizer = tf.train.adam(1e-3);
+  const tower = model.tower(0);
+  const step = () => {
+    tf.tidy(() => {
+      const shared: tf.Tensor[][] = [];
+      const own: tf.NamedTensorMap = {};
+      for (let t = 0; t < 2; t++) {
+        const head = model.heads[t];
+        const { grads } = tf.valueAndGrads((...v: tf.Tensor[]) => losses[t](model.logitsWith(x, v.slice(0, -2), v[v.length - 2], v[v.length - 1]), labels[t]))([
+          ...tower,
+          head.kernel,
+          head.bias,
+        ]);
+        shared.push(grads.slice(0, -2));
+        own[head.kernel.name] = grads[grads.length - 2];
+        own[head.bias.name] = grads[grads.length - 1];
+      }
+      tower.forEach((v, i) => (own[v.name] = tf.div(tf.add(shared[0][i], shared[1][i]), 2)));
+      optimizer.applyGradients(own);
+    });
+    tower[0].dataSync(); // wait for the update
+  };
+  const likelihoods = [segFisher, depthFisher];
+  const fisher = () => {
+    for (let t = 0; t < 2; t++) {
+      const f = fisherFromLikelihood(extractor, tower, model.heads[t], x, labels[t] as tf.Tensor2D, likelihoods[t]);
+      f.forEach((s) => s.dataSync());
+      tf.dispose(f);
+    }
+  };
+  const reps = quick ? 3 : 10;
+  const stepMs = timeMs(step, reps, 2);
+  const fisherMs = timeMs(fisher, reps, 2);
+  let profile: string | undefined;
+  if (withProfile) {
+    const s = await profileKernels(step);
+    const f = await profileKernels(fisher);
+    profile = `${formatProfile(s, 'step', 12)}\n${formatProfile(f, 'Fisher', 12)}`;
+  }
+  optimizer.dispose();
+  tf.dispose([x, seg, depth]);
+  model.dispose();
+  return { stepMs, fisherMs, profile };
+}
+
+/** PyTorch's figures from bench/dense.py, or the reason there are none. */
+export function measureDensePytorch(threads: number, quick = false): { figures?: DenseFigures; raw?: Record<string, unknown>; skipped?: string } {
+  const python = '/usr/bin/python3';
+  if (!existsSync(python)) return { skipped: `${python} not found` };
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { skipped: 'PyTorch not installed (sudo apt-get install python3-torch libopenblas0-pthread)' };
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
+  const coretype = chooseCoretype();
+  if (coretype.value) env['OPENBLAS_CORETYPE'] = coretype.value;
+  const script = fileURLToPath(new URL('./dense.py', import.meta.url));
+  const r = spawnSync(python, [script, '--threads', String(threads), ...(quick ? ['--quick'] : [])], { encoding: 'utf8', env, timeout: 600_000 });
+  if (r.status !== 0) return { skipped: `bench/dense.py failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+  const raw = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  return { raw, figures: { stepMs: raw['step_ms'], fisherMs: raw['fisher_ms'] } };
+}
+
+export async function benchDense(opts: { quick?: boolean; engines?: string[]; rounds?: number; profile?: boolean } = {}): Promise<void> {
+  const quick = opts.quick ?? false;
+  const rounds = opts.rounds ?? (quick ? 1 : 3);
+  const status = nativeStatus();
+  const engines = (opts.engines ?? ['native']).filter((e) => e !== 'native' || status.available);
+  console.log(
+    `## Dense prediction: segnet on ${DENSE_SHAPE.join('×')}, batch ${DENSE_BATCH}, segmentation (${SEG_CLASSES} classes) + depth; ` +
+      `load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; median of ${rounds} interleaved round(s) [range]`,
+  );
+  if (!status.available) console.log(`native engine: ${status.reason}`);
+  const measured: Record<string, DenseFigures[]> = {};
+  let threads = availableParallelism();
+  let torchSkipped: string | undefined;
+  let torchRaw: Record<string, unknown> | undefined;
+  for (let round = 0; round < rounds; round++) {
+    for (const backend of engines) {
+      const info = await initEngine({ backend: backend as 'native' | 'wasm' });
+      if (backend === 'native') threads = info.threads;
+      if (round === 0) console.log(`${backend}: ${describeEngine(info)}`);
+      const m = await measureDense(quick, opts.profile && round === 0);
+      (measured[backend] ??= []).push({ stepMs: m.stepMs, fisherMs: m.fisherMs });
+      if (m.profile) console.log(m.profile);
+    }
+    if (torchSkipped) continue;
+    const torch = measureDensePytorch(threads, quick);
+    if (torch.figures) {
+      (measured['pytorch'] ??= []).push(torch.figures);
+      torchRaw = torch.raw;
+    } else torchSkipped = torch.skipped;
+  }
+  console.log(torchRaw ? `pytorch: ${torchRaw['torch']}, ${torchRaw['threads']} thread(s)` : `pytorch: skipped (${torchSkipped})`);
+  const fmt = (xs: number[]) => (xs.length > 1 ? `${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]` : median(xs).toFixed(1));
+  for (const [name, figs] of Object.entries(measured)) {
+    const step = figs.map((f) => f.stepMs);
+    const fisher = figs.map((f) => f.fisherMs);
+    let line = `${name.padEnd(8)} step ${fmt(step)} ms, Fisher (both tasks, N = ${DENSE_BATCH}) ${fmt(fisher)} ms, Fisher/step ${(median(fisher) / median(step)).toFixed(2)} (target ≤ 1)`;
+    if (name !== 'pytorch' && measured['pytorch']) {
+      const r = median(step) / median(measured['pytorch'].map((f) => f.stepMs));
+      line += `; step/pytorch ${r.toFixed(2)}${r <= 1.2 ? '' : ' ✗'} (target ≤ 1.2)`;
+    }
+    console.log(line);
+  }
+  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const i = process.argv.indexOf('--engines');
+  const r = process.argv.indexOf('--rounds');
+  benchDense({
+    quick: process.argv.includes('--quick'),
+    engines: i >= 0 ? process.argv[i + 1].split(',') : undefined,
+    rounds: r >= 0 ? Number(process.argv[r + 1]) : undefined,
+    profile: process.argv.includes('--profile'),
+  }).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(`bench failed: ${(e as Error).stack}`);
+      process.exit(1);
+    },
+  );
+}

@@ -493,7 +493,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       const { grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
         const feats = model.features(x, w.slice(0, n));
         for (let t = 0; t < T; t++) {
-          const out = tf.add(tf.matMul(feats, w[n + 2 * t] as tf.Tensor2D), w[n + 2 * t + 1]);
+          const out = applyHead(model.extractor, feats, w[n + 2 * t], w[n + 2 * t + 1]);
           losses.push(tf.keep(taskLoss(t, out, ys[t])));
         }
         return tf.addN(losses) as tf.Scalar;

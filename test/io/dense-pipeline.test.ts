@@ -76,6 +76,9 @@ test('scenes experiment: the report shows mIoU, pixel accuracy, abs and rel erro
   assert.match(md, /segment mIoU ↑ \| segment Pix Acc ↑ \| depth Abs Err ↓ \| depth Rel Err ↓ \| Δm % ↑ \| Avg Rank/);
   assert.match(md, /\| FS \| 0\.5 \| \d/);
   assert.match(md, /!\[scenes: 3 test images \(input, segment, depth\); rows: ground truth, STL, MTL, FS \(p=0\.5\)\]\(figures\/scenes-predictions\.png\)/);
+  // per-layer mask density of FS's two tasks, by segnet layer
+  assert.match(md, /### scenes: mask density per layer[\s\S]*\| Method \| p \| Task \| enc0 \| enc1 \| enc2 \| mid \| dec2 \| dec1 \| dec0 \|/);
+  assert.match(md, /\| FS \| 0\.5 \| segment \|( \d+% \|){7}\n\| FS \| 0\.5 \| depth \|( \d+% \|){7}/);
   const fig = PNG.sync.read(readFileSync(join(dir, 'runs', 'figures', 'scenes-predictions.png')));
   // 4 rows (truth + 3 methods) × 9 panels (3 images × input, segment, depth) of 64 px with 4 px gaps
   assert.deepEqual([fig.height, fig.width], [4 * 64 + 5 * 4, 9 * 64 + 10 * 4]);

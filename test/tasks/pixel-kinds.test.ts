@@ -8,6 +8,7 @@ import { initEngine } from '../../src/engine/setup.js';
 import type { Extractor } from '../../src/model/extractor.js';
 import type { ParamLayer } from '../../src/model/layers.js';
 import { fisherDiagonal } from '../../src/sparse/fisher.js';
+import { laplaceSigns } from '../../src/tasks/depth.js';
 import { checkTaskGrid, exactFisherPixels } from '../../src/tasks/pixels.js';
 import { taskKind, taskSpecSchema } from '../../src/tasks/registry.js';
 import type { DepthSpec, FisherLabel, SegmentationSpec, TaskSpec } from '../../src/tasks/types.js';
@@ -106,6 +107,14 @@ test('the model builder refuses a task grid that is not the extractor grid', () 
   assert.throws(() => checkTaskGrid('c', undefined, { height: 8, width: 8 }, 'segnet'), /predicts one value per example/);
 });
 
+test('depth: the predicted-label signs are fair, fixed, and differ between examples', () => {
+  const s = laplaceSigns(64, 256);
+  const mean = s.reduce((a, v) => a + v, 0) / s.length;
+  assert.ok(s.every((v) => v === 1 || v === -1) && Math.abs(mean) < 0.02, `mean ${mean}`);
+  assert.deepEqual(laplaceSigns(2, 256).subarray(256), s.subarray(256, 512));
+  assert.notDeepEqual(s.subarray(0, 256), s.subarray(256, 512));
+});
+
 test('exact Fisher pixels: the whole grid when small, else an evenly spread lattice of at most 16', () => {
   assert.deepEqual(exactFisherPixels({ height: 4, width: 4 }), { pixels: Array.from({ length: 16 }, (_, i) => i), scale: 1 });
   const { pixels, scale } = exactFisherPixels({ height: 64, width: 128 });
@@ -160,7 +169,7 @@ function blockHead(k: number[][], b: number[]): { kernel: tf.Tensor; bias: tf.Te
 }
 
 /** Example i's per-pixel log-likelihood terms [objective of its outputs [1, P·C], weight], written out. */
-function pixelTerms(spec: TaskSpec, out: Float32Array, y: Float32Array, label: FisherLabel): [(o: tf.Tensor2D) => tf.Scalar, number][] {
+function pixelTerms(spec: TaskSpec, out: Float32Array, y: Float32Array, label: FisherLabel, row: number): [(o: tf.Tensor2D) => tf.Scalar, number][] {
   const P = H * W;
   const terms: [(o: tf.Tensor2D) => tf.Scalar, number][] = [];
   if (spec.kind === 'segmentation') {
@@ -187,7 +196,12 @@ function pixelTerms(spec: TaskSpec, out: Float32Array, y: Float32Array, label: F
     }
     return [[(o) => tf.addN(targets.map(([p, c]) => lp(o, p, c))) as tf.Scalar, 1]];
   }
-  // depth, Laplace(y; μ, 1): log p = −|y − μ| − log 2; its exact Fisher is Σ_p (∂μ_p)²
+  // depth, Laplace(y; μ, 1): log p = −|y − μ| − log 2; its exact Fisher is Σ_p (∂μ_p)²; 'predicted' draws
+  // one target per pixel, whose score is s_p ∂μ_p with the fixed signs s of example row `row`
+  if (label === 'predicted') {
+    const signs = laplaceSigns(row + 1, P).subarray(row * P);
+    return [[(o) => tf.addN(Array.from(signs, (sp, p) => tf.mul(sp, tf.sum(tf.slice(o, [0, p], [1, 1]))))) as tf.Scalar, 1]];
+  }
   if (label === 'true') {
     const valid = Array.from({ length: P }, (_, p) => p).filter((p) => !Number.isNaN(y[p]));
     return [[(o) => tf.addN(valid.map((p) => tf.neg(tf.abs(tf.sub(y[p], tf.sum(tf.slice(o, [0, p], [1, 1]))))))) as tf.Scalar, 1]];
@@ -227,7 +241,7 @@ for (const spec of fisherSpecs) {
           const xi = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]);
           const outOf = (ps: tf.Tensor[]) => tf.add(tf.matMul(ex.forward(xi, ps), head.kernel as tf.Tensor2D), head.bias) as tf.Tensor2D;
           const out = outOf(params).dataSync() as Float32Array;
-          for (const [objective, w] of pixelTerms(spec, out, y.subarray(i * H * W, (i + 1) * H * W), label)) {
+          for (const [objective, w] of pixelTerms(spec, out, y.subarray(i * H * W, (i + 1) * H * W), label, i)) {
             const grads = tf.grads((...ps: tf.Tensor[]) => objective(outOf(ps)))(params);
             grads.forEach((g, p) => {
               const d = g.dataSync();

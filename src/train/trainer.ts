@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Benchmark } from '../data/types.js';
 import { initEngine, type EngineInfo } from '../engine/setup.js';
-import { makeExtractor } from '../model/extractor.js';
+import { makeExtractor, type Extractor } from '../model/extractor.js';
 import { applyHead } from '../model/head.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import { createMethod, methodTraits } from '../methods/registry.js';
@@ -186,6 +186,24 @@ function checkSize(config: TrainConfig, specs: ParamSpec[], towers: number): voi
 }
 
 /** Each task's spec completed from its training labels (e.g. regression's standardisation). */
+/**
+ * A dense-prediction extractor outputs at every pixel, so each task must label every pixel (H·W label
+ * values per example); a per-example task on it would have its loss taken over H·W times its outputs.
+ */
+function checkPixels(config: TrainConfig, extractor: Extractor, bench: Benchmark): void {
+  if (!extractor.pixels) return;
+  const { height, width } = extractor.pixels;
+  for (const t of bench.tasks) {
+    const labels = taskKind(t.spec).labelWidth(t.spec);
+    if (labels !== height * width) {
+      throw new FsmtlError(
+        `task '${t.name}' (${t.spec.kind}) has ${labels} label value(s) per example, but the ${config.arch} extractor predicts at each of ` +
+          `${height}×${width} pixels: use it with per-pixel tasks (segmentation, depth), or choose another --arch`,
+      );
+    }
+  }
+}
+
 function fitTasks(bench: Benchmark): Benchmark {
   return { ...bench, tasks: bench.tasks.map((t) => ({ ...t, spec: taskKind(t.spec).prepare(t.spec, t.train.y, t.train.n) })) };
 }
@@ -237,6 +255,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const kinds = specs0.map((s) => taskKind(s));
   const method = createMethod(config);
   const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
+  checkPixels(config, extractor, bench);
   const T = bench.tasks.length;
   checkSize(config, paramSpecs(extractor.layers), method.separateTowers ? bench.tasks.length : 1);
   const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, method.adapter ?? null);
@@ -491,7 +510,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       const { grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
         const feats = model.features(x, w.slice(0, n));
         for (let t = 0; t < T; t++) {
-          const out = tf.add(tf.matMul(feats, w[n + 2 * t] as tf.Tensor2D), w[n + 2 * t + 1]);
+          const out = applyHead(model.extractor, feats, w[n + 2 * t], w[n + 2 * t + 1]);
           losses.push(tf.keep(taskLoss(t, out, ys[t])));
         }
         return tf.addN(losses) as tf.Scalar;

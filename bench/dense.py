@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 WIDTHS = (16, 32, 64)
 CLASSES = 21
-SHAPE = (1, 64, 64)  # C, H, W
+SHAPE = (1, 64, 64)  # C, H, W (--shape HxWxC)
 BATCH = 8
 
 
@@ -160,7 +160,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--shape", default="64x64x1")
+    ap.add_argument("--batch", type=int, default=8)
     args = ap.parse_args()
+    global SHAPE, BATCH
+    h, w, c = (int(v) for v in args.shape.split("x"))
+    SHAPE, BATCH = (c, h, w), args.batch
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)

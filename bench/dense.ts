@@ -10,7 +10,7 @@
 //           (categorical per pixel), and depth with the true depth under a per-pixel Laplace likelihood
 //           (log p = −Σ|out − y|); one forward and one backward pass each.
 // Labels are random (the figures are about speed). Each figure is the median over interleaved rounds.
-//   node --import tsx bench/dense.ts [--quick] [--engines native,wasm] [--rounds n] [--profile]
+//   node --import tsx bench/dense.ts [--quick] [--engines native,wasm] [--rounds n] [--profile] [--shape HxWxC] [--batch n]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -23,10 +23,13 @@ import { MultiTaskModel } from '../src/model/multitask-model.js';
 import { adam } from '../src/optim/adam.js';
 import { fisherFromLikelihood } from '../src/sparse/fisher.js';
 import type { FisherLikelihood } from '../src/tasks/types.js';
-import { formatProfile, profileKernels } from './profile.js';
+import { formatProfile, profileKernels, type KernelProfile } from './profile.js';
 
+/** The bench's input shape and batch: scenes-shaped by default (issue 16); `--shape 128x256x3` is Cityscapes'. */
 export const DENSE_SHAPE: [number, number, number] = [64, 64, 1];
 export const DENSE_BATCH = 8;
+let shape = DENSE_SHAPE;
+let batch = DENSE_BATCH;
 export const SEG_CLASSES = 21;
 
 const median = (xs: number[]): number => {
@@ -88,11 +91,11 @@ export interface DenseFigures {
 
 /** The two figures on the active engine, and a function that profiles one step and one Fisher estimate. */
 export async function measureDense(quick = false, withProfile = false): Promise<DenseFigures & { profile?: string }> {
-  const [h, w] = DENSE_SHAPE;
-  const n = DENSE_BATCH;
-  const extractor = makeExtractor('segnet', DENSE_SHAPE, []);
+  const [h, w] = shape;
+  const n = batch;
+  const extractor = makeExtractor('segnet', shape, []);
   const model = new MultiTaskModel(extractor, [SEG_CLASSES, 1], 0);
-  const x = tf.randomUniform([n, ...DENSE_SHAPE], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const x = tf.randomUniform([n, ...shape], 0, 1, 'float32', 1) as tf.Tensor4D;
   const seg = tf.randomUniform([n, h * w], 0, SEG_CLASSES, 'int32', 2);
   const depth = tf.randomUniform([n, h * w], 0, 1, 'float32', 3);
   const labels = [seg, depth];
@@ -111,7 +114,7 @@ export async function measureDense(quick = false, withProfile = false): Promise<
         const ls = [0, 1].map((t) => losses[t](applyHead(extractor, feats, w[n + 2 * t], w[n + 2 * t + 1]), labels[t]));
         return tf.addN(ls) as tf.Scalar;
       })(vars);
-      const r = optimizer.update([...grads.slice(0, n).map((g) => tf.div(g, 2)), ...grads.slice(n)], state);
+      const r = optimizer.update([...grads.slice(0, n).map((g) => tf.div(g, 2)), ...grads.slice(n)], state, vars);
       vars.forEach((v, i) => v.assign(tf.add(v, r.updates[i])));
       return [...r.state.m, ...r.state.v];
     });
@@ -134,7 +137,7 @@ export async function measureDense(quick = false, withProfile = false): Promise<
   if (withProfile) {
     // Per kernel, the least time over a few profiled runs: the machine is shared, and preemption only adds.
     const least = async (fn: () => void, unit: string) => {
-      const runs = [];
+      const runs: KernelProfile[] = [];
       for (let i = 0; i < 5; i++) runs.push(await profileKernels(fn));
       const names = new Set(runs.flatMap((r) => r.kernels.map((k) => k.name)));
       const kernels = [...names].map((name) => {
@@ -168,7 +171,8 @@ export function measureDensePytorch(threads: number, quick = false): { figures?:
   const coretype = chooseCoretype();
   if (coretype.value) env['OPENBLAS_CORETYPE'] = coretype.value;
   const script = fileURLToPath(new URL('./dense.py', import.meta.url));
-  const r = spawnSync(python, [script, '--threads', String(threads), ...(quick ? ['--quick'] : [])], { encoding: 'utf8', env, timeout: 600_000 });
+  const args = [script, '--threads', String(threads), '--shape', shape.join('x'), '--batch', String(batch), ...(quick ? ['--quick'] : [])];
+  const r = spawnSync(python, args, { encoding: 'utf8', env, timeout: 600_000 });
   if (r.status !== 0) return { skipped: `bench/dense.py failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
   const raw = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
   return {
@@ -184,13 +188,17 @@ export function measureDensePytorch(threads: number, quick = false): { figures?:
   };
 }
 
-export async function benchDense(opts: { quick?: boolean; engines?: string[]; rounds?: number; profile?: boolean } = {}): Promise<void> {
+export async function benchDense(
+  opts: { quick?: boolean; engines?: string[]; rounds?: number; profile?: boolean; shape?: [number, number, number]; batch?: number } = {},
+): Promise<void> {
   const quick = opts.quick ?? false;
+  shape = opts.shape ?? DENSE_SHAPE;
+  batch = opts.batch ?? DENSE_BATCH;
   const rounds = opts.rounds ?? (quick ? 1 : 3);
   const status = nativeStatus();
   const engines = (opts.engines ?? ['native']).filter((e) => e !== 'native' || status.available);
   console.log(
-    `## Dense prediction: segnet on ${DENSE_SHAPE.join('×')}, batch ${DENSE_BATCH}, segmentation (${SEG_CLASSES} classes) + depth; ` +
+    `## Dense prediction: segnet on ${shape.join('×')}, batch ${batch}, segmentation (${SEG_CLASSES} classes) + depth; ` +
       `load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; median of ${rounds} interleaved round(s) [range]`,
   );
   if (!status.available) console.log(`native engine: ${status.reason}`);
@@ -225,7 +233,7 @@ export async function benchDense(opts: { quick?: boolean; engines?: string[]; ro
     for (const [name, figs] of Object.entries(measured)) {
       const step = figs.map((f) => f[stepKey]);
       const fisher = figs.map((f) => f[fisherKey]);
-      let line = `  ${name.padEnd(8)} step ${fmt(step)}, Fisher: segmentation ${fmt(fisher)}, depth ${fmt(figs.map((f) => f[depthKey]))}; segmentation Fisher/step ${(median(fisher) / median(step)).toFixed(2)} (target ≤ 1)`;
+      let line = `  ${name.padEnd(8)} step ${fmt(step)}, Fisher (N = ${batch}): segmentation ${fmt(fisher)}, depth ${fmt(figs.map((f) => f[depthKey]))}; segmentation Fisher/step ${(median(fisher) / median(step)).toFixed(2)} (target ≤ 1)`;
       if (name !== 'pytorch' && measured['pytorch']) {
         const r = median(step) / median(measured['pytorch'].map((f) => f[stepKey]));
         line += `; step/pytorch ${r.toFixed(2)}${r <= 1.2 ? '' : ' ✗'} (target ≤ 1.2)`;
@@ -240,7 +248,11 @@ export async function benchDense(opts: { quick?: boolean; engines?: string[]; ro
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf('--engines');
   const r = process.argv.indexOf('--rounds');
+  const sh = process.argv.indexOf('--shape');
+  const b = process.argv.indexOf('--batch');
   benchDense({
+    shape: sh >= 0 ? (process.argv[sh + 1].split('x').map(Number) as [number, number, number]) : undefined,
+    batch: b >= 0 ? Number(process.argv[b + 1]) : undefined,
     quick: process.argv.includes('--quick'),
     engines: i >= 0 ? process.argv[i + 1].split(',') : undefined,
     rounds: r >= 0 ? Number(process.argv[r + 1]) : undefined,

@@ -56,7 +56,8 @@ function timeMs(fn: () => void, reps: number, warmup: number): { wall: number; c
 /** Per-pixel softmax cross-entropy (mean over pixels and examples) of logits [N, P·C] against labels [N, P]. */
 function segLoss(out: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   const logits = tf.reshape(out, [-1, SEG_CLASSES]) as tf.Tensor2D;
-  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.reshape(labels, [-1]) as tf.Tensor1D, SEG_CLASSES), logits) as tf.Scalar;
+  // float32 one-hot: fsmtl's OneHot kernel writes it directly (int32 would take the stock kernel and a Cast).
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.reshape(labels, [-1]) as tf.Tensor1D, SEG_CLASSES, 1, 0, 'float32'), logits) as tf.Scalar;
 }
 
 /** Mean absolute error over pixels. */
@@ -66,7 +67,7 @@ const segFisher: FisherLikelihood = {
   terms: 1,
   objective: (out) => {
     const lp = tf.logSoftmax(tf.reshape(out, [-1, SEG_CLASSES]) as tf.Tensor2D);
-    const picked = tf.oneHot(tf.argMax(lp, 1) as tf.Tensor1D, SEG_CLASSES);
+    const picked = tf.oneHot(tf.argMax(lp, 1) as tf.Tensor1D, SEG_CLASSES, 1, 0, 'float32');
     return tf.sum(tf.mul(lp, picked)) as tf.Scalar;
   },
   weight: () => null,

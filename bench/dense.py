@@ -5,12 +5,14 @@ the same computations, timed the same way, printed as one JSON object. PyTorch i
   /usr/bin/python3 bench/dense.py [--threads N] [--quick]
 
   step    batch 8 of 64x64x1 inputs, 2 per-pixel tasks: segmentation (21 classes, cross-entropy averaged
-          over pixels) and depth (1 output, L1), as fsmtl's trainer runs MTL: a forward pass per task, the
-          shared gradient the mean of the tasks', Adam (lr 1e-3) on every parameter, losses read back.
-  fisher  per-example squared gradients of every shared parameter, both tasks, the same 8 examples:
-          segmentation with each pixel's predicted class, depth under a per-pixel Laplace likelihood with
-          the true depth (log p = -sum|out - y|). Two forms are timed, fsmtl's (one backward pass to the
-          pre-activations, then each example's filter gradient) and functorch's vmap(grad); the faster counts.
+          over pixels) and depth (1 output, L1), as fsmtl's trainer runs MTL on shared inputs: one forward
+          pass for both heads, the extractor's gradient that of the summed losses over T, Adam (lr 1e-3)
+          on every parameter, losses read back.
+  fisher  one estimate for one task (segmentation: each pixel's predicted class; depth_fisher: a per-pixel
+          Laplace likelihood with the true depth, log p = -sum|out - y|): per-example squared gradients of
+          every shared parameter on the same 8 examples. Two forms are timed, fsmtl's (one backward pass
+          to the pre-activations, then each example's filter gradient) and functorch's vmap(grad); the
+          faster counts.
 """
 import argparse
 import json
@@ -24,19 +26,22 @@ import torch.nn.functional as F
 
 WIDTHS = (16, 32, 64)
 CLASSES = 21
-SHAPE = (1, 64, 64)  # C, H, W
+SHAPE = (1, 64, 64)  # C, H, W (--shape HxWxC)
 BATCH = 8
 
 
 def median_ms(fn, steps, warmup):
+    """Median wall-clock and process CPU (every thread) milliseconds per call."""
     for _ in range(warmup):
         fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(steps):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def he_uniform(fan_in, shape, gen):
@@ -105,7 +110,8 @@ def step_fn(gen):
 
     def step():
         opt.zero_grad(set_to_none=True)
-        losses = [losses_fn[t](model.out(t, x, model.shared), labels[t]) for t in range(2)]
+        feats = model.features(x, model.shared)
+        losses = [losses_fn[t](F.conv2d(feats, *model.heads[t]), labels[t]) for t in range(2)]
         sum(losses).backward()
         with torch.no_grad():
             for p in model.shared:  # EW: the mean of the tasks' gradients
@@ -124,61 +130,66 @@ def log_lik(t, out, y):
     return -(out[:, 0] - y).abs().sum()
 
 
-def fisher_taps(model, x, labels):
+def fisher_taps(model, t, x, y):
+    taps = []
+    log_lik(t, model.out(t, x, model.shared, taps), y).backward(inputs=[z for _, z, _ in taps])
+    n = x.shape[0]
     out = []
-    for t in range(2):
-        taps = []
-        log_lik(t, model.out(t, x, model.shared, taps), labels[t]).backward(inputs=[z for _, z, _ in taps])
-        n = x.shape[0]
-        with torch.no_grad():
-            for a, z, i in taps:
-                w = model.shared[2 * i]
-                g = sum(torch.nn.grad.conv2d_weight(a[j:j + 1], w.shape, z.grad[j:j + 1], padding=1).square() for j in range(n))
-                out.append(g / n)
-                out.append(z.grad.sum((2, 3)).square().mean(0))
+    with torch.no_grad():
+        for a, z, i in taps:
+            w = model.shared[2 * i]
+            g = sum(torch.nn.grad.conv2d_weight(a[j:j + 1], w.shape, z.grad[j:j + 1], padding=1).square() for j in range(n))
+            out.append(g / n)
+            out.append(z.grad.sum((2, 3)).square().mean(0))
     return out
 
 
-def fisher_vmap(model, x, labels):
+def fisher_vmap(model, t, x, y):
     from functorch import grad, vmap
 
     w = [p.detach() for p in model.shared]
-    out = []
-    for t in range(2):
-        def ll(ws, xi, yi):
-            return log_lik(t, model.out(t, xi.unsqueeze(0), ws), yi.unsqueeze(0))
 
-        g = vmap(grad(ll), in_dims=(None, 0, 0))(w, x, labels[t])
-        out += [gi.square().mean(0) for gi in g]
-    return out
+    def ll(ws, xi, yi):
+        return log_lik(t, model.out(t, xi.unsqueeze(0), ws), yi.unsqueeze(0))
+
+    g = vmap(grad(ll), in_dims=(None, 0, 0))(w, x, y)
+    return [gi.square().mean(0) for gi in g]
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--shape", default="64x64x1")
+    ap.add_argument("--batch", type=int, default=8)
     args = ap.parse_args()
+    global SHAPE, BATCH
+    h, w, c = (int(v) for v in args.shape.split("x"))
+    SHAPE, BATCH = (c, h, w), args.batch
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
     steps, warm = (3, 2) if args.quick else (10, 2)
     out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
-    out["step_ms"] = median_ms(step_fn(gen), steps, warm)
+    out["step_ms"], out["step_cpu_ms"] = median_ms(step_fn(gen), steps, warm)
     model = Segnet(SHAPE[0], gen)
     x, labels = data(gen)
-    forms = {"taps": lambda: fisher_taps(model, x, labels)}
-    try:
-        fisher_vmap(model, x, labels)
-        forms["vmap"] = lambda: fisher_vmap(model, x, labels)
-    except Exception as e:  # functorch missing or an op without a batching rule
-        out["vmap_skipped"] = str(e).split("\n")[0][:120]
-    # Both forms must agree before either is timed.
-    if "vmap" in forms:
-        a, b = forms["taps"](), forms["vmap"]()
-        worst = max(float(((p - q).abs().max() / q.abs().max().clamp_min(1e-30))) for p, q in zip(a, b))
-        out["forms_agree_rel"] = worst
-    out["fisher_forms_ms"] = {k: median_ms(f, steps, warm) for k, f in forms.items()}
-    out["fisher_ms"] = min(out["fisher_forms_ms"].values())
+    for t, key in ((0, "fisher"), (1, "depth_fisher")):
+        y = labels[t]
+        forms = {"taps": lambda: fisher_taps(model, t, x, y)}
+        try:
+            ref = fisher_vmap(model, t, x, y)
+            forms["vmap"] = lambda: fisher_vmap(model, t, x, y)
+            # Both forms must agree before either is timed.
+            a = forms["taps"]()
+            out[key + "_forms_agree_rel"] = max(float((p - q).abs().max() / q.abs().max().clamp_min(1e-30)) for p, q in zip(a, ref))
+        except Exception as e:  # functorch missing or an op without a batching rule
+            out["vmap_skipped"] = str(e).split("\n")[0][:120]
+        timed = {k: median_ms(f, steps, warm) for k, f in forms.items()}
+        out[key + "_forms_ms"] = {k: v[0] for k, v in timed.items()}
+        best = min(timed, key=lambda k: timed[k][0])
+        out[key + "_form"] = best
+        out[key + "_ms"], out[key + "_cpu_ms"] = timed[best]
     print(json.dumps(out))
 
 

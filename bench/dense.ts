@@ -2,13 +2,15 @@
 // batch and one Fisher estimate on it, native (and wasm) against PyTorch on the same architecture and
 // shapes, in one run (bench/dense.py is the PyTorch side).
 //   step    batch 8 of 64×64×1 inputs, 2 per-pixel tasks: segmentation (21 classes, softmax cross-entropy
-//           over pixels) and depth (1 output, L1); as fsmtl's trainer runs MTL: per task a forward and a
-//           backward pass, the shared gradient the mean of the tasks', Adam (lr 1e-3) on every parameter.
-//   Fisher  the batched per-example Fisher (src/sparse/fisher.ts) of both tasks on the same 8 examples:
-//           segmentation with each pixel's predicted class (categorical per pixel), depth with the true
-//           depth under a per-pixel Laplace likelihood (log p = −Σ|out − y|); one backward pass per task.
+//           over pixels) and depth (1 output, L1); as fsmtl's trainer runs MTL on inputs all tasks share
+//           (its sharedStep): one forward and one backward pass for both heads, the extractor's gradient
+//           that of Σ_t L_t over T, fsmtl's Adam (lr 1e-3) on every parameter.
+//   Fisher  one estimate, one task (as the trainer asks for them): the batched per-example Fisher
+//           (src/sparse/fisher.ts) on the same 8 examples; segmentation with each pixel's predicted class
+//           (categorical per pixel), and depth with the true depth under a per-pixel Laplace likelihood
+//           (log p = −Σ|out − y|); one forward and one backward pass each.
 // Labels are random (the figures are about speed). Each figure is the median over interleaved rounds.
-//   node --import tsx bench/dense.ts [--quick] [--engines native,wasm] [--rounds n] [--profile]
+//   node --import tsx bench/dense.ts [--quick] [--engines native,wasm] [--rounds n] [--profile] [--shape HxWxC] [--batch n]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -16,13 +18,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeEngine, initEngine, nativeStatus, tf } from '../src/engine/index.js';
 import { chooseCoretype } from '../src/engine/native/cpu.js';
 import { makeExtractor } from '../src/model/extractor.js';
+import { applyHead } from '../src/model/head.js';
 import { MultiTaskModel } from '../src/model/multitask-model.js';
+import { adam } from '../src/optim/adam.js';
 import { fisherFromLikelihood } from '../src/sparse/fisher.js';
 import type { FisherLikelihood } from '../src/tasks/types.js';
-import { formatProfile, profileKernels } from './profile.js';
+import { formatProfile, profileKernels, type KernelProfile } from './profile.js';
 
+/** The bench's input shape and batch: scenes-shaped by default (issue 16); `--shape 128x256x3` is Cityscapes'. */
 export const DENSE_SHAPE: [number, number, number] = [64, 64, 1];
 export const DENSE_BATCH = 8;
+let shape = DENSE_SHAPE;
+let batch = DENSE_BATCH;
 export const SEG_CLASSES = 21;
 
 const median = (xs: number[]): number => {
@@ -30,21 +37,27 @@ const median = (xs: number[]): number => {
   return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : NaN;
 };
 
-function timeMs(fn: () => void, reps: number, warmup: number): number {
+/** Median wall-clock and process CPU milliseconds (all threads) per call. */
+function timeMs(fn: () => void, reps: number, warmup: number): { wall: number; cpu: number } {
   for (let i = 0; i < warmup; i++) fn();
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
-    times.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return median(times);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 /** Per-pixel softmax cross-entropy (mean over pixels and examples) of logits [N, P·C] against labels [N, P]. */
 function segLoss(out: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   const logits = tf.reshape(out, [-1, SEG_CLASSES]) as tf.Tensor2D;
-  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.reshape(labels, [-1]) as tf.Tensor1D, SEG_CLASSES), logits) as tf.Scalar;
+  // float32 one-hot: fsmtl's OneHot kernel writes it directly (int32 would take the stock kernel and a Cast).
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.reshape(labels, [-1]) as tf.Tensor1D, SEG_CLASSES, 1, 0, 'float32'), logits) as tf.Scalar;
 }
 
 /** Mean absolute error over pixels. */
@@ -54,7 +67,7 @@ const segFisher: FisherLikelihood = {
   terms: 1,
   objective: (out) => {
     const lp = tf.logSoftmax(tf.reshape(out, [-1, SEG_CLASSES]) as tf.Tensor2D);
-    const picked = tf.oneHot(tf.argMax(lp, 1) as tf.Tensor1D, SEG_CLASSES);
+    const picked = tf.oneHot(tf.argMax(lp, 1) as tf.Tensor1D, SEG_CLASSES, 1, 0, 'float32');
     return tf.sum(tf.mul(lp, picked)) as tf.Scalar;
   },
   weight: () => null,
@@ -67,63 +80,86 @@ const depthFisher: FisherLikelihood = {
 
 export interface DenseFigures {
   stepMs: number;
+  /** One Fisher estimate, the segmentation task's (the costlier: argmax targets over 21 classes). */
   fisherMs: number;
+  /** The depth task's estimate. */
+  depthFisherMs: number;
+  /** Process CPU time (every thread) per step and per estimate: steadier than wall time on a loaded machine. */
+  stepCpuMs: number;
+  fisherCpuMs: number;
+  depthFisherCpuMs: number;
 }
 
 /** The two figures on the active engine, and a function that profiles one step and one Fisher estimate. */
 export async function measureDense(quick = false, withProfile = false): Promise<DenseFigures & { profile?: string }> {
-  const [h, w] = DENSE_SHAPE;
-  const n = DENSE_BATCH;
-  const extractor = makeExtractor('segnet', DENSE_SHAPE, []);
+  const [h, w] = shape;
+  const n = batch;
+  const extractor = makeExtractor('segnet', shape, []);
   const model = new MultiTaskModel(extractor, [SEG_CLASSES, 1], 0);
-  const x = tf.randomUniform([n, ...DENSE_SHAPE], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const x = tf.randomUniform([n, ...shape], 0, 1, 'float32', 1) as tf.Tensor4D;
   const seg = tf.randomUniform([n, h * w], 0, SEG_CLASSES, 'int32', 2);
   const depth = tf.randomUniform([n, h * w], 0, 1, 'float32', 3);
   const labels = [seg, depth];
   const losses = [segLoss, depthLoss];
-  const optimizer = tf.train.adam(1e-3);
   const tower = model.tower(0);
+  const vars = model.allVariables(); // tower, then heads: the trainer's order
+  const optimizer = adam(1e-3); // fsmtl's Adam, as the trainer runs it
+  let state = optimizer.init(vars);
+  // As the trainer's shared step (MTL on homogeneous inputs, src/train/trainer.ts sharedStep): one
+  // forward and one backward pass for both tasks; the extractor's gradient is that of Σ_t L_t over T.
   const step = () => {
-    tf.tidy(() => {
-      const shared: tf.Tensor[][] = [];
-      const own: tf.NamedTensorMap = {};
-      for (let t = 0; t < 2; t++) {
-        const head = model.heads[t];
-        const { grads } = tf.valueAndGrads((...v: tf.Tensor[]) => losses[t](model.logitsWith(x, v.slice(0, -2), v[v.length - 2], v[v.length - 1]), labels[t]))([
-          ...tower,
-          head.kernel,
-          head.bias,
-        ]);
-        shared.push(grads.slice(0, -2));
-        own[head.kernel.name] = grads[grads.length - 2];
-        own[head.bias.name] = grads[grads.length - 1];
-      }
-      tower.forEach((v, i) => (own[v.name] = tf.div(tf.add(shared[0][i], shared[1][i]), 2)));
-      optimizer.applyGradients(own);
+    const next = tf.tidy(() => {
+      const n = tower.length;
+      const { grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
+        const feats = model.features(x, w.slice(0, n));
+        const ls = [0, 1].map((t) => losses[t](applyHead(extractor, feats, w[n + 2 * t], w[n + 2 * t + 1]), labels[t]));
+        return tf.addN(ls) as tf.Scalar;
+      })(vars);
+      const r = optimizer.update([...grads.slice(0, n).map((g) => tf.div(g, 2)), ...grads.slice(n)], state, vars);
+      vars.forEach((v, i) => v.assign(tf.add(v, r.updates[i])));
+      return [...r.state.m, ...r.state.v];
     });
+    tf.dispose([...state.m, ...state.v]);
+    state = { count: state.count + 1, m: next.slice(0, vars.length), v: next.slice(vars.length) };
     tower[0].dataSync(); // wait for the update
   };
   const likelihoods = [segFisher, depthFisher];
-  const fisher = () => {
-    for (let t = 0; t < 2; t++) {
-      const f = fisherFromLikelihood(extractor, tower, model.heads[t], x, labels[t] as tf.Tensor2D, likelihoods[t]);
-      f.forEach((s) => s.dataSync());
-      tf.dispose(f);
-    }
+  /** One Fisher estimate: task t's, as the trainer asks for it (fisherDiagonal of one task). */
+  const fisher = (t: number) => () => {
+    const f = fisherFromLikelihood(extractor, tower, model.heads[t], x, labels[t] as tf.Tensor2D, likelihoods[t]);
+    f.forEach((s) => s.dataSync());
+    tf.dispose(f);
   };
   const reps = quick ? 3 : 10;
-  const stepMs = timeMs(step, reps, 2);
-  const fisherMs = timeMs(fisher, reps, 2);
+  const stepT = timeMs(step, reps, 2);
+  const segT = timeMs(fisher(0), reps, 2);
+  const depthT = timeMs(fisher(1), reps, 2);
   let profile: string | undefined;
   if (withProfile) {
-    const s = await profileKernels(step);
-    const f = await profileKernels(fisher);
-    profile = `${formatProfile(s, 'step', 12)}\n${formatProfile(f, 'Fisher', 12)}`;
+    // Per kernel, the least time over a few profiled runs: the machine is shared, and preemption only adds.
+    const least = async (fn: () => void, unit: string) => {
+      const runs: KernelProfile[] = [];
+      for (let i = 0; i < 5; i++) runs.push(await profileKernels(fn));
+      const names = new Set(runs.flatMap((r) => r.kernels.map((k) => k.name)));
+      const kernels = [...names].map((name) => {
+        const ks = runs.map((r) => r.kernels.find((k) => k.name === name) ?? { name, ms: 0, calls: 0 });
+        return { name, ms: Math.min(...ks.map((k) => k.ms)), calls: ks[0].calls };
+      }).sort((a, b) => b.ms - a.ms);
+      return formatProfile({ totalMs: Math.min(...runs.map((r) => r.totalMs)), kernels }, unit, 14);
+    };
+    profile = `${await least(step, 'step')}\n${await least(fisher(0), 'Fisher (segmentation)')}`;
   }
-  optimizer.dispose();
-  tf.dispose([x, seg, depth]);
+  tf.dispose([x, seg, depth, ...state.m, ...state.v]);
   model.dispose();
-  return { stepMs, fisherMs, profile };
+  return {
+    stepMs: stepT.wall,
+    fisherMs: segT.wall,
+    depthFisherMs: depthT.wall,
+    stepCpuMs: stepT.cpu,
+    fisherCpuMs: segT.cpu,
+    depthFisherCpuMs: depthT.cpu,
+    profile,
+  };
 }
 
 /** PyTorch's figures from bench/dense.py, or the reason there are none. */
@@ -136,19 +172,34 @@ export function measureDensePytorch(threads: number, quick = false): { figures?:
   const coretype = chooseCoretype();
   if (coretype.value) env['OPENBLAS_CORETYPE'] = coretype.value;
   const script = fileURLToPath(new URL('./dense.py', import.meta.url));
-  const r = spawnSync(python, [script, '--threads', String(threads), ...(quick ? ['--quick'] : [])], { encoding: 'utf8', env, timeout: 600_000 });
+  const args = [script, '--threads', String(threads), '--shape', shape.join('x'), '--batch', String(batch), ...(quick ? ['--quick'] : [])];
+  const r = spawnSync(python, args, { encoding: 'utf8', env, timeout: 600_000 });
   if (r.status !== 0) return { skipped: `bench/dense.py failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
   const raw = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
-  return { raw, figures: { stepMs: raw['step_ms'], fisherMs: raw['fisher_ms'] } };
+  return {
+    raw,
+    figures: {
+      stepMs: raw['step_ms'],
+      fisherMs: raw['fisher_ms'],
+      depthFisherMs: raw['depth_fisher_ms'],
+      stepCpuMs: raw['step_cpu_ms'],
+      fisherCpuMs: raw['fisher_cpu_ms'],
+      depthFisherCpuMs: raw['depth_fisher_cpu_ms'],
+    },
+  };
 }
 
-export async function benchDense(opts: { quick?: boolean; engines?: string[]; rounds?: number; profile?: boolean } = {}): Promise<void> {
+export async function benchDense(
+  opts: { quick?: boolean; engines?: string[]; rounds?: number; profile?: boolean; shape?: [number, number, number]; batch?: number } = {},
+): Promise<void> {
   const quick = opts.quick ?? false;
+  shape = opts.shape ?? DENSE_SHAPE;
+  batch = opts.batch ?? DENSE_BATCH;
   const rounds = opts.rounds ?? (quick ? 1 : 3);
   const status = nativeStatus();
   const engines = (opts.engines ?? ['native']).filter((e) => e !== 'native' || status.available);
   console.log(
-    `## Dense prediction: segnet on ${DENSE_SHAPE.join('×')}, batch ${DENSE_BATCH}, segmentation (${SEG_CLASSES} classes) + depth; ` +
+    `## Dense prediction: segnet on ${shape.join('×')}, batch ${batch}, segmentation (${SEG_CLASSES} classes) + depth; ` +
       `load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; median of ${rounds} interleaved round(s) [range]`,
   );
   if (!status.available) console.log(`native engine: ${status.reason}`);
@@ -162,8 +213,9 @@ export async function benchDense(opts: { quick?: boolean; engines?: string[]; ro
       if (backend === 'native') threads = info.threads;
       if (round === 0) console.log(`${backend}: ${describeEngine(info)}`);
       const m = await measureDense(quick, opts.profile && round === 0);
-      (measured[backend] ??= []).push({ stepMs: m.stepMs, fisherMs: m.fisherMs });
-      if (m.profile) console.log(m.profile);
+      const { profile, ...figures } = m;
+      (measured[backend] ??= []).push(figures);
+      if (profile) console.log(profile);
     }
     if (torchSkipped) continue;
     const torch = measureDensePytorch(threads, quick);
@@ -172,17 +224,23 @@ export async function benchDense(opts: { quick?: boolean; engines?: string[]; ro
       torchRaw = torch.raw;
     } else torchSkipped = torch.skipped;
   }
-  console.log(torchRaw ? `pytorch: ${torchRaw['torch']}, ${torchRaw['threads']} thread(s)` : `pytorch: skipped (${torchSkipped})`);
+  console.log(torchRaw ? `pytorch: ${torchRaw['torch']}, ${torchRaw['threads']} thread(s); Fisher forms, last round (ms): ${JSON.stringify(torchRaw['fisher_forms_ms'])}, the faster counts` : `pytorch: skipped (${torchSkipped})`);
   const fmt = (xs: number[]) => (xs.length > 1 ? `${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]` : median(xs).toFixed(1));
-  for (const [name, figs] of Object.entries(measured)) {
-    const step = figs.map((f) => f.stepMs);
-    const fisher = figs.map((f) => f.fisherMs);
-    let line = `${name.padEnd(8)} step ${fmt(step)} ms, Fisher (both tasks, N = ${DENSE_BATCH}) ${fmt(fisher)} ms, Fisher/step ${(median(fisher) / median(step)).toFixed(2)} (target ≤ 1)`;
-    if (name !== 'pytorch' && measured['pytorch']) {
-      const r = median(step) / median(measured['pytorch'].map((f) => f.stepMs));
-      line += `; step/pytorch ${r.toFixed(2)}${r <= 1.2 ? '' : ' ✗'} (target ≤ 1.2)`;
+  for (const [clock, stepKey, fisherKey, depthKey] of [
+    ['wall', 'stepMs', 'fisherMs', 'depthFisherMs'],
+    ['CPU', 'stepCpuMs', 'fisherCpuMs', 'depthFisherCpuMs'],
+  ] as const) {
+    console.log(`${clock} time (ms):`);
+    for (const [name, figs] of Object.entries(measured)) {
+      const step = figs.map((f) => f[stepKey]);
+      const fisher = figs.map((f) => f[fisherKey]);
+      let line = `  ${name.padEnd(8)} step ${fmt(step)}, Fisher (N = ${batch}): segmentation ${fmt(fisher)}, depth ${fmt(figs.map((f) => f[depthKey]))}; segmentation Fisher/step ${(median(fisher) / median(step)).toFixed(2)} (target ≤ 1)`;
+      if (name !== 'pytorch' && measured['pytorch']) {
+        const r = median(step) / median(measured['pytorch'].map((f) => f[stepKey]));
+        line += `; step/pytorch ${r.toFixed(2)}${r <= 1.2 ? '' : ' ✗'} (target ≤ 1.2)`;
+      }
+      console.log(line);
     }
-    console.log(line);
   }
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log();
@@ -191,7 +249,11 @@ export async function benchDense(opts: { quick?: boolean; engines?: string[]; ro
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf('--engines');
   const r = process.argv.indexOf('--rounds');
+  const sh = process.argv.indexOf('--shape');
+  const b = process.argv.indexOf('--batch');
   benchDense({
+    shape: sh >= 0 ? (process.argv[sh + 1].split('x').map(Number) as [number, number, number]) : undefined,
+    batch: b >= 0 ? Number(process.argv[b + 1]) : undefined,
     quick: process.argv.includes('--quick'),
     engines: i >= 0 ? process.argv[i + 1].split(',') : undefined,
     rounds: r >= 0 ? Number(process.argv[r + 1]) : undefined,

@@ -19,7 +19,15 @@ export function applyHead(extractor: Pick<Extractor, 'pixels' | 'featureDim'>, f
   const p = pixelCount(extractor);
   if (p === 1 && !extractor.pixels) return tf.add(tf.matMul(feats as tf.Tensor2D, kernel as tf.Tensor2D), bias) as tf.Tensor2D;
   const n = feats.shape[0];
-  const perPixel = tf.reshape(feats, [n * p, extractor.featureDim]) as tf.Tensor2D;
-  const out = tf.add(tf.matMul(perPixel, kernel as tf.Tensor2D), bias);
-  return tf.reshape(out, [n, p * kernel.shape[1]!]) as tf.Tensor2D;
+  const c = kernel.shape[1]!;
+  if (!extractor.pixels) {
+    const out = tf.add(tf.matMul(tf.reshape(feats, [n * p, extractor.featureDim]) as tf.Tensor2D, kernel as tf.Tensor2D), bias);
+    return tf.reshape(out, [n, p * c]) as tf.Tensor2D;
+  }
+  // As a convolution: the engines' 1×1 convolutions (oneDNN on native) are 10–50× faster on these
+  // shapes (N·H·W rows × featureDim 16 × outputs 21) than a skinny BLAS product.
+  const { height, width } = extractor.pixels;
+  const map = tf.reshape(feats, [n, height, width, extractor.featureDim]) as tf.Tensor4D;
+  const out = tf.add(tf.conv2d(map, tf.reshape(kernel, [1, 1, extractor.featureDim, c]) as tf.Tensor4D, 1, 'valid'), bias);
+  return tf.reshape(out, [n, p * c]) as tf.Tensor2D;
 }

@@ -238,6 +238,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const kinds = specs0.map((s) => taskKind(s));
   const method = createMethod(config);
   const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
+  // A per-pixel task needs a per-pixel extractor on the same grid, and a per-example task one without a grid.
   bench.tasks.forEach((t, i) => checkTaskGrid(t.name, kinds[i].pixels?.(t.spec), extractor.pixels, config.arch));
   const T = bench.tasks.length;
   checkSize(config, paramSpecs(extractor.layers), method.separateTowers ? bench.tasks.length : 1);

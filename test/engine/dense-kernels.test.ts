@@ -145,6 +145,24 @@ for (const engine of engines) {
     });
   });
 
+  test(`Exp (native: glibc's expf; the softmax of per-pixel cross-entropy) equals cpu (${engine})`, async () => {
+    const rng = new Rng(11);
+    // Logits-like values, extremes that overflow and underflow float32, and a size that is no multiple of a vector width.
+    const x = randn(rng, 32768 * 21 + 3, 4);
+    x.set([0, -0, 88.7, 89, -103, -110, Infinity, -Infinity]);
+    const ref = (await runOn('cpu', () => tf.exp(tf.tensor1d(x))))[0].v;
+    const got = (await runOn(engine, () => tf.exp(tf.tensor1d(x))))[0].v;
+    for (let i = 0; i < x.length; i++) {
+      const ok = got[i] === ref[i] || Math.abs(got[i] - ref[i]) <= 2e-6 * Math.abs(ref[i]) + 1e-45;
+      assert.ok(ok, `exp(${x[i]}): ${got[i]} vs cpu ${ref[i]}`);
+    }
+    await parity(engine, 'softmax cross-entropy gradient', () => {
+      const logits = tf.tensor2d(x.subarray(8, 8 + 4096 * 21), [4096, 21]);
+      const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 4096 }, (_, i) => (i * 7) % 21), 'int32'), 21);
+      return tf.grad((l: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, l as tf.Tensor2D))(logits);
+    });
+  });
+
   describe(`segnet on ${engine}`, () => {
     const shape: [number, number, number] = [20, 18, 2]; // odd stage sizes: 20×18 → 10×9 → 5×4 → 2×2
     const ex = makeExtractor('segnet', shape, []);

@@ -220,6 +220,17 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     return out;
   }
 
+  /** Exp in C (glibc's expf): the softmax of per-pixel cross-entropy runs it over every pixel × class. */
+  function exp(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { x } = args.inputs as { x: TensorInfo };
+    if (x.dtype !== 'float32' || typeof addon.exp !== 'function') return fallback(tf.Exp, args); // an addon built before exp existed
+    const out = backend.makeOutput([...x.shape], 'float32');
+    syncHeap(addon, backend);
+    addon.exp(offsetOf(backend, x), offsetOf(backend, out), prod(x.shape));
+    return out;
+  }
+
   /** MaxPoolGrad in C (the wasm backend's is fsmtl's JS loop; same tie rule). */
   function maxPoolGrad(args: KernelArgs): TensorInfo {
     const backend = args.backend as BackendWasm;
@@ -367,6 +378,7 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     kernel(tf.Conv2DBackpropFilter, conv2dBackpropFilter),
     kernel(tf.Identity, identity),
     kernel(tf.Sum, sum),
+    kernel(tf.Exp, exp),
     kernel(tf.MaxPoolGrad, maxPoolGrad),
     kernel(FUSED_ADAM, fusedAdam),
     kernel(DENSE_FISHER, denseFisher),

@@ -84,11 +84,11 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--batch-size <n>', 'examples per task in each step', number('--batch-size', true))
     .option('--lr <rate>', 'Adam learning rate', number('--lr'))
     .option('--train-per-task <n>', 'hetero3: training examples per task', number('--train-per-task', true))
-    .option('--train-size <n>', 'multimnist, morpho, celeba: training images', number('--train-size', true))
+    .option('--train-size <n>', 'multimnist, morpho, celeba, scenes, cityscapes, nyuv2: training images', number('--train-size', true))
     .option('--test-per-task <n>', 'test examples per task', number('--test-per-task', true))
     .option('--validation <fraction>', 'fraction of the training examples held out to choose on (0: none)', number('--validation'))
     .option('--attributes <names>', 'celeba: comma-separated attributes, one binary task each', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
-    .option('--image-size <n>', 'celeba: side of the square face images', number('--image-size', true))
+    .option('--image-size <n>', 'celeba: side of the square face images; scenes: side of the scenes (default 64)', number('--image-size', true))
     .addOption(new Option('--backend <name>', 'tensor engine').choices([...BACKEND_NAMES]))
     .addOption(
       new Option('--preset <name>', `FS/EFS: a named configuration for the options below and --keep (any you give win): ${FS_PRESET_NAMES.map((n) => `${n} = ${FS_PRESETS[n].summary}`).join('; ')}`).choices([...FS_PRESET_NAMES]),

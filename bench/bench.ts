@@ -10,6 +10,8 @@
 //   7. cost as tasks grow: ms per step and peak memory at T = 2, 8, 40 binary tasks, one FS mask update at
 //      T = 40 in MTL steps, with the targets (bench/scaling.ts; --skip-scaling)
 //   0. first: native engine vs wasm vs PyTorch on the same shapes (bench/native.ts, issue #7; --skip-native)
+//   8. dense prediction: a segnet MTL step on a scenes-shaped batch of 8 and one Fisher estimate, native vs
+//      PyTorch (bench/dense.ts, issue 16; --skip-dense)
 import { benchKernels } from './kernels.js';
 import { initEngine } from '../src/engine/setup.js';
 import { runTraining } from '../src/experiments/run.js';
@@ -19,6 +21,7 @@ import { benchWeightings } from './weighting.js';
 import { benchArchitectures } from './architectures.js';
 import { benchInference } from './inference.js';
 import { benchNative, type NativeSummary } from './native.js';
+import { benchDense } from './dense.js';
 import { benchScaling } from './scaling.js';
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
@@ -78,6 +81,10 @@ async function main() {
   if (!arg('--skip-scaling')) {
     console.log();
     await benchScaling({ quick: arg('--quick'), fsEpochVsPytorch: native?.fsEpochVsPytorch ?? null });
+  }
+  if (!arg('--skip-dense')) {
+    console.log();
+    await benchDense({ quick: arg('--quick') });
   }
 }
 

@@ -24,6 +24,9 @@ export {
   manifestSchema,
   buildMorpho,
   buildCelebA,
+  buildScenes,
+  buildCityscapes,
+  buildNyuv2,
   readCelebA,
   DEFAULT_CELEBA_ATTRIBUTES,
   measureMorphometrics,
@@ -41,7 +44,8 @@ export {
   parseJpeg,
 } from './data/index.js';
 export { taskKind, taskSpecSchema, metricDef, describeTaskKinds, TASK_KIND_NAMES } from './tasks/registry.js';
-export type { TaskSpec, TaskKind, TaskKindName, MulticlassSpec, BinarySpec, RegressionSpec, MetricDef, MetricAccumulator, FisherLikelihood, DecodedPredictions } from './tasks/types.js';
+export type { TaskSpec, TaskKind, TaskKindName, MulticlassSpec, BinarySpec, RegressionSpec, SegmentationSpec, DepthSpec, PixelMaps, MetricDef, MetricAccumulator, FisherLikelihood, DecodedPredictions } from './tasks/types.js';
+export { mapFiles, classPalette, DEPTH_PNG_SCALE } from './io/maps.js';
 export type { Benchmark, TaskData, Split } from './data/types.js';
 export { makeExtractor, mlpExtractor, lenetExtractor, cnnExtractor, EXTRACTORS, EXTRACTOR_NAMES, type Extractor, type ExtractorArch, type ExtractorEntry } from './model/extractor.js';
 export { MultiTaskModel } from './model/multitask-model.js';

@@ -3,11 +3,15 @@
 // on the wasm backend, when built) > wasm (with fsmtl's kernels) > cpu.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { registerCpuResizeNearestGrad } from './resize-nearest.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { FsmtlError } from '../util/errors.js';
 import { nativeStatus, type NativeStatus } from './native/addon.js';
 import './wasm/install.js';
 import './native/install.js';
+
+// tfjs-backend-cpu's ResizeNearestNeighborGrad is wrong for batches > 1 (see ./resize-nearest.ts).
+registerCpuResizeNearestGrad();
 
 /** Engines a user can ask for; 'auto' picks tfjs-node, then native, then wasm, then cpu. */
 export const BACKEND_NAMES = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const;

@@ -249,6 +249,7 @@ export function storedOutcomes(output: string): StoredOutcomes {
         weighting: row.weighting,
         keep: r.keep,
         seed: r.seed,
+        key: r.key,
         result: store.results.get(r.key),
         error: store.failed.get(r.key)?.error,
       };

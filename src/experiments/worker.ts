@@ -3,7 +3,10 @@
 // stores each result atomically itself, and streams the run's log beside it; without one (queue runs)
 // it sends result and log back. It exits when told to or when its parent goes away.
 import { initEngine } from '../engine/setup.js';
-import { benchmarkFor, runTraining } from './run.js';
+import { benchmarkFor, runTrainingWithModel } from './run.js';
+import { saveCheckpoint } from '../io/checkpoint.js';
+import { taskKind } from '../tasks/registry.js';
+import { modelPath } from './prediction-figure.js';
 import { scoreLine } from '../train/trainer.js';
 import type { FromWorker, ToWorker, WorkerJob } from './runner.js';
 import { fileSink, RunLog } from './run-log.js';
@@ -44,7 +47,15 @@ async function run(job: WorkerJob): Promise<void> {
     const tasks = benchmarkFor(withDataHash(job.config)).tasks.map((t) => t.name);
     log = new RunLog(job.key, job.config.epochs, tasks, job.output !== undefined ? fileSink(runLogFile(job.output, job.key)) : undefined);
     const runLog = log;
-    const result = await runTraining(job.config, { onProgress: progressSender(job.key), onEpochEnd: (i) => runLog.epoch(i) });
+    const trained = await runTrainingWithModel(job.config, { onProgress: progressSender(job.key), onEpochEnd: (i) => runLog.epoch(i) });
+    const { result } = trained;
+    try {
+      // Per-pixel runs of a local sweep keep their model, for the report's figure of predicted maps
+      // (prediction-figure.ts); queue runs send back their result only.
+      if (job.output !== undefined && trained.tasks.some((s) => taskKind(s).pixels)) saveCheckpoint(modelPath(job.output, job.key), trained);
+    } finally {
+      trained.model.dispose();
+    }
     log.result(result);
     const seconds = (performance.now() - t0) / 1000;
     if (job.output !== undefined) {

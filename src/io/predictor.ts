@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { engineInfo } from '../engine/setup.js';
 import { makeExtractor, type Extractor, type ExtractorArch, type ForwardHooks } from '../model/extractor.js';
+import { applyHead, headOutputWidth } from '../model/head.js';
 import { paramSpecs } from '../model/layers.js';
 import { FsmtlError } from '../util/errors.js';
 import { networkOf, type TaskAdapter } from '../model/adapters.js';
@@ -12,7 +13,7 @@ import { adapterOf, taskIndex, towerOf, type Checkpoint, type HeadWeights } from
 import type { TaskModel } from './export.js';
 import { scatterKept } from './sparse-layout.js';
 import { taskKind } from '../tasks/registry.js';
-import type { DecodedPredictions, TaskSpec } from '../tasks/types.js';
+import type { DecodedPredictions, PixelMaps, TaskSpec } from '../tasks/types.js';
 import { headOutputs } from './checkpoint.js';
 
 export interface TaskNetwork {
@@ -62,6 +63,9 @@ export function taskModelNetwork(m: TaskModel): TaskNetwork {
   };
 }
 
+/** The largest batch predicted at once with a per-pixel (dense-prediction) extractor. */
+const PIXEL_BATCH = 32;
+
 /** A task network with its weights uploaded as tensors. Call dispose() when done. */
 export class Predictor {
   readonly extractor: Extractor;
@@ -99,15 +103,27 @@ export class Predictor {
     return this.network.inputShape.reduce((a, b) => a * b, 1);
   }
 
-  /** Head outputs [n, outputs] row-major (logits, or standardised targets), for n inputs (row-major N×H×W×C). */
+  /**
+   * Head outputs [n, outputs] row-major (logits, or standardised targets), for n inputs (row-major N×H×W×C);
+   * [n, H·W·outputs] (per pixel, NHWC) for a dense-prediction extractor.
+   */
   logits(images: Float32Array, n: number, batchSize = 1000): Float32Array {
     return this.run(images, n, batchSize);
   }
 
   /** The task's predictions for n inputs, in its kind's terms (class; class and probability; values). */
-  decode(images: Float32Array, n: number, batchSize = 1000): DecodedPredictions {
+  decode(images: Float32Array, n: number, batchSize?: number): DecodedPredictions {
     const spec = this.network.spec;
-    return taskKind(spec).decode(this.run(images, n, batchSize), n, spec);
+    const kind = taskKind(spec);
+    // A per-pixel network's activations are whole maps: smaller batches.
+    return kind.decode(this.run(images, n, batchSize ?? (kind.pixels ? 32 : 1000)), n, spec);
+  }
+
+  /** Per-pixel predictions as maps (classes, or depths in the data's units), for a per-pixel task; null for others. */
+  decodeMaps(images: Float32Array, n: number, batchSize = 32): PixelMaps | null {
+    const spec = this.network.spec;
+    const kind = taskKind(spec);
+    return kind.decodeMaps ? kind.decodeMaps(this.run(images, n, batchSize), n, spec) : null;
   }
 
   /** The first column of decode(): the predicted class of a classification task, the first target of a regression. */
@@ -121,14 +137,16 @@ export class Predictor {
     if (!Number.isSafeInteger(n) || n < 0 || images.length !== n * size) {
       throw new FsmtlError(`task '${this.network.task}': expected ${n} images of ${h}×${w}×${c} = ${n * size} values, got ${images.length}`);
     }
-    const C = headOutputs(this.network.spec);
+    const C = headOutputWidth(this.extractor, headOutputs(this.network.spec));
     const out = new Float32Array(n * C);
-    for (let s = 0; s < n; s += batchSize) {
-      const m = Math.min(batchSize, n - s);
+    // Per-pixel extractors hold full-resolution activations: smaller batches.
+    const batch = this.extractor.pixels ? Math.min(batchSize, PIXEL_BATCH) : batchSize;
+    for (let s = 0; s < n; s += batch) {
+      const m = Math.min(batch, n - s);
       const r = tf.tidy(() => {
         const x = tf.tensor4d(images.subarray(s * size, (s + m) * size), [m, h, w, c]);
         const feats = this.features ? this.features(x) : this.extractor.forward(x, this.params, this.hooks);
-        return tf.add(tf.matMul(feats, this.kernel), this.bias);
+        return applyHead(this.extractor, feats, this.kernel, this.bias);
       });
       out.set(r.dataSync() as Float32Array, s * C);
       r.dispose();

@@ -1,8 +1,10 @@
 // A multi-task network: one shared extractor (θsh, the parameters masks cover) and one dense linear
-// head per task (θ_t), as wide as the task kind's output (classes, 1 logit, D targets). STL is the same network with one extractor copy per task ("towers").
+// head per task (θ_t), as wide as the task kind's output (classes, 1 logit, D targets), applied per pixel
+// for a dense-prediction extractor (src/model/head.ts). STL is the same network with one extractor copy per task ("towers").
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskAdapter } from './adapters.js';
 import type { Extractor, ForwardHooks } from './extractor.js';
+import { applyHead } from './head.js';
 import { paramSpecs, type ParamSpec } from './layers.js';
 import { initHead, initParams } from './init.js';
 import { Rng } from '../util/rng.js';
@@ -69,7 +71,10 @@ export class MultiTaskModel {
     return this.specs.reduce((a, s) => a + s.size, 0);
   }
 
-  /** Head outputs of task t for x (logits, or standardised targets), with the given effective extractor parameters. */
+  /**
+   * Head outputs of task t for x (logits, or standardised targets), with the given effective extractor
+   * parameters: [N, outputs], or [N, H·W·outputs] per pixel for a dense-prediction extractor.
+   */
   logits(t: number, x: tf.Tensor4D, params: tf.Tensor[]): tf.Tensor2D {
     return this.logitsWith(x, params, this.heads[t].kernel, this.heads[t].bias, this.adapters[t]);
   }
@@ -92,8 +97,7 @@ export class MultiTaskModel {
 
   /** Logits with explicit extractor, head and adapter parameters (so that gradients can be taken with respect to them). */
   logitsWith(x: tf.Tensor4D, params: tf.Tensor[], headKernel: tf.Tensor, headBias: tf.Tensor, adapterParams: tf.Tensor[] = []): tf.Tensor2D {
-    const feats = this.features(x, params, adapterParams);
-    return tf.add(tf.matMul(feats, headKernel as tf.Tensor2D), headBias) as tf.Tensor2D;
+    return applyHead(this.extractor, this.features(x, params, adapterParams), headKernel, headBias);
   }
 
   /** Every trainable variable: towers, then heads, then adapters (the optimiser's order). */

@@ -141,11 +141,11 @@ export const trainConfigObject = z
     /** Test examples per task (hetero3) or in total (multimnist). */
     testPerTask: positiveInt.default(2000).meta({ arg: 'n', help: 'test examples per task' }),
     /** multimnist, morpho, celeba: number of training images. */
-    trainSize: positiveInt.default(10000).meta({ arg: 'n', help: 'multimnist, morpho, celeba: training images' }),
+    trainSize: positiveInt.default(10000).meta({ arg: 'n', help: 'multimnist, morpho, celeba, scenes, cityscapes, nyuv2: training images (cityscapes, nyuv2: at most)' }),
     /** celeba: attributes, one binary task each (default: the 8 of DEFAULT_CELEBA_ATTRIBUTES). */
     attributes: z.array(z.string().min(1)).min(1).optional().meta({ arg: 'names', help: 'celeba: comma-separated attributes, one binary task each' }),
     /** celeba: side of the square face images (default 64). */
-    imageSize: positiveInt.optional().meta({ arg: 'n', help: 'celeba: side of the square face images' }),
+    imageSize: positiveInt.optional().meta({ arg: 'n', help: 'celeba: side of the square face images; scenes: side of the scenes (default 64)' }),
     backend: z.enum(BACKEND_NAMES).default('auto').meta({ arg: 'name', help: 'tensor engine' }),
     /** FS/EFS: a named configuration (src/train/fs-presets.ts) filling the keep ratio and FS options left unset. */
     preset: z.enum(FS_PRESET_NAMES).optional().meta({ arg: 'name', help: `FS/EFS: a named configuration for the FS options and --keep (any you give win): ${FS_PRESET_NAMES.map((n) => `${n} = ${FS_PRESETS[n].summary}`).join('; ')}` }),

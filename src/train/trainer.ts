@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Benchmark } from '../data/types.js';
 import { initEngine, type EngineInfo } from '../engine/setup.js';
 import { makeExtractor } from '../model/extractor.js';
+import { applyHead } from '../model/head.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import { createMethod, methodTraits } from '../methods/registry.js';
 import { taskAdapterOf } from '../methods/task-modules.js';
@@ -19,6 +20,7 @@ import { maskStats, type MaskStats } from '../sparse/mask-stats.js';
 import type { TaskMask } from '../sparse/masks.js';
 import { withValidation } from '../data/validation.js';
 import { metricTitle, taskKind } from '../tasks/registry.js';
+import { checkTaskGrid } from '../tasks/pixels.js';
 import type { FisherLabel, TaskKindName, TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -242,7 +244,11 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const T = bench.tasks.length;
   // The architecture's (or SE's) task modules, and the shared network they sit in (the extractor itself for hps).
   const adapter = taskAdapterOf(config);
-  const extractor = networkOf(makeExtractor(config.arch, bench.inputShape, config.hidden), adapter, T);
+  const base = makeExtractor(config.arch, bench.inputShape, config.hidden);
+  // A per-pixel task needs a per-pixel extractor on the same grid, and a per-example task one without a grid.
+  bench.tasks.forEach((t, i) => checkTaskGrid(t.name, kinds[i].pixels?.(t.spec), base.pixels, config.arch));
+  if (base.pixels && adapter?.network) throw new FsmtlError(`architecture '${config.architecture}' is not built for per-pixel extractors ('${config.arch}') yet`);
+  const extractor = networkOf(base, adapter, T);
   checkSize(config, paramSpecs(extractor.layers), method.separateTowers ? bench.tasks.length : 1);
   const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, adapter);
   const specs = model.specs;
@@ -496,7 +502,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       const { grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
         const feats = model.features(x, w.slice(0, n));
         for (let t = 0; t < T; t++) {
-          const out = tf.add(tf.matMul(feats, w[n + 2 * t] as tf.Tensor2D), w[n + 2 * t + 1]);
+          const out = applyHead(model.extractor, feats, w[n + 2 * t], w[n + 2 * t + 1]);
           losses.push(tf.keep(taskLoss(t, out, ys[t])));
         }
         return tf.addN(losses) as tf.Scalar;
@@ -527,7 +533,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
         const effective = taskParams(t, placementForward);
         const n = effective.length;
         const headLoss = (feats: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) =>
-          taskLoss(t, tf.add(tf.matMul(feats as tf.Tensor2D, kernel as tf.Tensor2D), bias), y);
+          taskLoss(t, applyHead(model.extractor, feats, kernel, bias), y);
         let features: tf.Tensor | null = null;
         const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
           const feats = model.features(x, w.slice(0, n), w.slice(n + 2));
@@ -592,7 +598,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     const spec = bench.tasks[t].spec;
     const acc = kinds[t].accumulator(spec);
     const width = kinds[t].labelWidth(spec);
-    const chunk = 1000;
+    const chunk = model.extractor.pixels ? 32 : 1000; // per-pixel extractors hold full-resolution activations
     const row = h * w * c;
     for (let s = 0; s < split.n; s += chunk) {
       const n = Math.min(chunk, split.n - s);

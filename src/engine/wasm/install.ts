@@ -6,7 +6,10 @@ import { captureStock } from './backend.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
+import { CONV_FISHER } from '../conv-fisher.js';
+import { convFisherKernel } from './conv-fisher.js';
 import { maxPoolGradKernel } from './maxpool-grad.js';
+import { resizeNearestNeighborGradKernel } from './resize-nearest-grad.js';
 import { oneHotKernel } from './one-hot.js';
 import { gatherV2Kernel } from './gather.js';
 import { sumKernel } from './sum.js';
@@ -21,6 +24,8 @@ const FSMTL_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.KernelFunc }> 
   { name: tf.OneHot, kernelFunc: oneHotKernel as tf.KernelFunc },
   { name: tf.GatherV2, kernelFunc: gatherV2Kernel as tf.KernelFunc },
   { name: tf.Sum, kernelFunc: sumKernel as tf.KernelFunc },
+  { name: CONV_FISHER, kernelFunc: convFisherKernel as tf.KernelFunc },
+  { name: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGradKernel as tf.KernelFunc },
 ];
 
 /** Stock kernels fsmtl's kernels call into; captured before anything is replaced. */

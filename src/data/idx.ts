@@ -1,7 +1,7 @@
 // IDX reader (the MNIST file format): big-endian header `00 00 <dtype> <ndims>`, ndims uint32
 // dimensions, then the row-major payload. Files may be gzip-compressed; that is detected from the
 // gzip magic bytes (1f 8b), never from the file name.
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'fflate';
 import { FsmtlError } from '../util/errors.js';
 import { readCached } from './cache.js';
 
@@ -33,7 +33,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** Decompresses gzip data if it starts with the gzip magic bytes; otherwise returns it unchanged. */
 export function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
   if (!isGzip(bytes)) return bytes;
-  let out: Buffer;
+  let out: Uint8Array;
   try {
     out = gunzipSync(bytes);
   } catch (e) {

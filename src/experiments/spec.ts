@@ -1,8 +1,9 @@
 // An experiment: benchmarks × methods × keep ratios × seeds, from one JSON config. This file validates
 // the config and expands it into fully resolved training runs; it does no training and no writing.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { cwd, readFileSync } from '../util/fs.js';
+import { basename, dirname, resolve } from 'pathe';
 import { dataManifestHash, readDataManifest } from '../data/index.js';
 import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../train/config.js';
@@ -177,7 +178,7 @@ function benchmarkTitle(entry: string, path: string | null): string {
 /** A stable hash of everything in a resolved config that can change its result. */
 export function configHash(config: TrainConfig): string {
   const hashed = Object.fromEntries(Object.entries(config).filter(([k]) => !NOT_HASHED.includes(k)));
-  return createHash('sha256').update(canonicalJson(hashed)).digest('hex').slice(0, 12);
+  return bytesToHex(sha256(utf8ToBytes(canonicalJson(hashed)))).slice(0, 12);
 }
 
 /** The store's file stem for a run: e.g. "hetero3-mtl-cagrad-s0-3f2a9c0e1b7d", "hetero3-fs-p0.3-s1-…". */
@@ -220,7 +221,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
     throw new FsmtlError(issuesMessage(source, parsed.error.issues, (p) => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(top level)'));
   }
   const spec = parsed.data;
-  const baseDir = source === '<inline>' ? process.cwd() : dirname(resolve(source));
+  const baseDir = source === '<inline>' ? cwd() : dirname(resolve(source));
   const name = spec.name ?? (source === '<inline>' ? 'experiment' : resolve(source).replace(/^.*[\\/]/, '').replace(/\.json$/i, ''));
 
   const rows: MethodRow[] = spec.methods.map((m) => ({ label: m.label ?? defaultLabel(m.method, m.weighting ?? 'ew'), method: m.method, weighting: m.weighting ?? 'ew' }));
@@ -305,7 +306,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
 export function loadExperiment(path: string): Experiment {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = new TextDecoder().decode(readFileSync(path));
   } catch (e) {
     throw new FsmtlError(`cannot read experiment config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

@@ -20,6 +20,7 @@ import { metricTitle, taskKind } from '../tasks/registry.js';
 import type { FisherLabel, TaskKindName, TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { residentBytes } from '../util/memory.js';
 import { epochBatches } from './batches.js';
 import type { TrainConfig } from './config.js';
 
@@ -224,10 +225,10 @@ export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOp
 export async function trainModel(config: TrainConfig, input: Benchmark, opts: TrainOptions = {}): Promise<TrainedModel> {
   const engine = await initEngine({ backend: config.backend });
   const t0 = performance.now();
-  let peakRss = process.memoryUsage().rss;
+  let peakRss = residentBytes();
   let peakTensorBytes = 0;
   const sample = () => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, residentBytes());
     peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
   };
 

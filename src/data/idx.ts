@@ -2,6 +2,7 @@
 // dimensions, then the row-major payload. Files may be gzip-compressed; that is detected from the
 // gzip magic bytes (1f 8b), never from the file name.
 import { gunzipSync } from 'fflate';
+import { crc32 } from '../util/crc32.js';
 import { FsmtlError } from '../util/errors.js';
 import { readCached } from './cache.js';
 
@@ -39,6 +40,10 @@ export function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
   } catch (e) {
     throw new FsmtlError(`${name}: corrupt gzip data (${(e as Error).message})`);
   }
+  // fflate checks neither the trailer's CRC-32 nor its length (mod 2^32): check them here.
+  const t = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 8, 8);
+  if (t.getUint32(0, true) !== crc32(out)) throw new FsmtlError(`${name}: corrupt gzip data (CRC-32 does not match)`);
+  if (t.getUint32(4, true) !== out.length % 2 ** 32) throw new FsmtlError(`${name}: corrupt gzip data (length does not match)`);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 

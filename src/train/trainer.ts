@@ -98,6 +98,10 @@ export interface EpochEndInfo {
   masks: TaskMask[] | null;
   /** The model being trained; read it, do not dispose it. */
   model: MultiTaskModel;
+  /** Mean training loss per task over the epoch. */
+  loss: number[];
+  /** Task `task`'s metrics now on one of its splits (a forward pass over it; e.g. for live charts). */
+  evaluate(task: number, split: 'val' | 'test'): Record<string, number>;
 }
 
 export interface TrainOptions {
@@ -368,7 +372,17 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       checkDivergence(lossSum.map((l) => l / batches.length), epoch);
       sample();
       if (epoch === 0) tensorsAfterFirstEpoch = liveTensors();
-      opts.onEpochEnd?.({ epoch, masks, model });
+      opts.onEpochEnd?.({
+        epoch,
+        masks,
+        model,
+        loss: lossSum.map((l) => l / batches.length),
+        evaluate: (t, split) => {
+          const s = bench.tasks[t][split];
+          if (!s) throw new FsmtlError(`task '${bench.tasks[t].name}' has no ${split === 'val' ? 'validation' : 'test'} split`);
+          return evaluate(t, s);
+        },
+      });
       history.push({
         epoch: epoch + 1,
         loss: lossSum.map((l) => l / batches.length),

@@ -2,6 +2,8 @@
 // cross-origin isolated, i.e. served with COOP/COEP), its binaries fetched from `wasmPaths`, and the
 // WebGPU and WebGL backends registered for initEngine({ backend: 'webgpu' | 'webgl' }).
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// tfjs-core's ESM build leaves its gradients out of index.js (Node loads them from vendor/, see setup.ts).
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { useEnginePlatform, type EnginePlatform } from '../engine/setup.js';

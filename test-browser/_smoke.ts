@@ -1,0 +1,17 @@
+import { launch, pageErrors, serve } from '/work/wt-web/test-browser/helpers.ts';
+const server = await serve(); const browser = await launch();
+const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+const errors = pageErrors(page);
+page.on('console', (m) => console.log('console:', m.type(), m.text()));
+await page.goto(server.url);
+console.log('isolated', await page.evaluate(() => crossOriginIsolated));
+await page.waitForSelector('#served-bench option', { state: 'attached' });
+await page.fill('#epochs', '3'); await page.fill('#train', '300'); await page.fill('#test', '200'); await page.fill('#hidden', '64,64'); await page.fill('#warmup', '1');
+await page.click('#train-btn');
+const t = Date.now();
+await page.waitForFunction(() => document.body.dataset.done === 'true' || document.querySelector('#status.error'), null, { timeout: 200_000 }).catch(e => console.log('timeout', e.message));
+console.log((Date.now()-t)/1000, 's', await page.textContent('#status'), await page.textContent('#engine'));
+console.log(await page.$$eval('#results-table tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent).join(' | '))).catch(()=>null));
+await page.screenshot({ path: '/tmp/shot.png', fullPage: true });
+console.log(errors);
+await browser.close(); await server.close();

@@ -1,0 +1,44 @@
+// The web app in real Chromium: the page loads cross-origin isolated, trains a short run of two methods on
+// wasm with threads, and shows the results table; its downloaded checkpoint and task model predict in
+// Node exactly as in the page.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { launch, pageErrors, serve } from './helpers.js';
+
+let browser: Browser;
+let server: { url: string; close: () => Promise<void> };
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the page trains MTL and FS on wasm and shows the table', { timeout: 240_000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+  const errors = pageErrors(page);
+  await page.goto(server.url);
+  assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'served cross-origin isolated');
+  await page.waitForSelector('#served-bench option', { state: 'attached' });
+  await page.fill('#epochs', '3');
+  await page.fill('#train', '300');
+  await page.fill('#test', '200');
+  await page.fill('#hidden', '64,64');
+  await page.fill('#warmup', '1');
+  await page.click('#train-btn');
+  await page.waitForFunction(() => document.body.dataset.done === 'true' || document.querySelector('#status.error'), null, { timeout: 200_000 });
+  const status = await page.textContent('#status');
+  assert.match(status ?? '', /^done: 2 run/, `status: ${status}; errors: ${errors.join(' | ')}`);
+  assert.match((await page.textContent('#engine')) ?? '', /engine: wasm, \d+ thread/);
+  const cells = await page.$$eval('#results-table tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  assert.equal(cells.length, 3, 'a header and one row per method');
+  assert.deepEqual(cells.slice(1).map((r) => r[0]), ['MTL', 'FS']);
+  for (const r of cells.slice(1)) for (const v of r.slice(2, 6)) assert.ok(Number(v) > 0.3 && Number(v) <= 1, `F1 ${v} of ${r[0]}`);
+  assert.ok((await page.$$('#overlap-chart svg')).length === 1, 'the overlap heat map is drawn');
+  assert.ok((await page.$$('#metric-chart svg')).length === 1, 'the metric chart is drawn');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -10,15 +10,12 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
 
-/** Dependencies' browser builds that their package.json does not select by itself. */
-export const BROWSER_ALIASES = { 'csv-parse/sync': 'csv-parse/browser/esm/sync' };
-
 export async function buildWeb(out = join(root, 'dist-web'), { minify = true } = {}) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'wasm'), { recursive: true });
   await esbuild.build({
     absWorkingDir: root,
-    entryPoints: { main: 'src/web/app/main.ts', worker: 'src/web/app/worker.ts', 'bench-page': 'src/web/bench/page.ts' },
+    entryPoints: { fsmtl: 'src/browser.ts', main: 'src/web/app/main.ts', worker: 'src/web/app/worker.ts', 'bench-page': 'src/web/bench/page.ts' },
     outdir: out,
     bundle: true,
     platform: 'browser',
@@ -27,7 +24,6 @@ export async function buildWeb(out = join(root, 'dist-web'), { minify = true } =
     minify,
     sourcemap: true,
     logLevel: 'warning',
-    alias: BROWSER_ALIASES,
   });
   cpSync(join(root, 'src/web/app/index.html'), join(out, 'index.html'));
   cpSync(join(root, 'src/web/bench/bench.html'), join(out, 'bench.html'));

@@ -24,7 +24,7 @@ before(async () => {
   server = await serve();
   browser = await launch();
   page = await browser.newPage();
-  await page.goto(server.url);
+  await page.goto(server.url + 'blank.html');
 });
 after(async () => {
   await browser?.close();

@@ -15,7 +15,7 @@ export async function buildWeb(out = join(root, 'dist-web'), { minify = true } =
   mkdirSync(join(out, 'wasm'), { recursive: true });
   await esbuild.build({
     absWorkingDir: root,
-    entryPoints: { fsmtl: 'src/browser.ts', main: 'src/web/app/main.ts', worker: 'src/web/app/worker.ts', 'bench-page': 'src/web/bench/page.ts' },
+    entryPoints: { fsmtl: 'src/browser.ts', checks: 'src/web/checks.ts', main: 'src/web/app/main.ts', worker: 'src/web/app/worker.ts', 'bench-page': 'src/web/bench/page.ts' },
     outdir: out,
     bundle: true,
     platform: 'browser',
@@ -26,6 +26,7 @@ export async function buildWeb(out = join(root, 'dist-web'), { minify = true } =
     logLevel: 'warning',
   });
   cpSync(join(root, 'src/web/app/index.html'), join(out, 'index.html'));
+  cpSync(join(root, 'src/web/app/blank.html'), join(out, 'blank.html'));
   cpSync(join(root, 'src/web/bench/bench.html'), join(out, 'bench.html'));
   const wasmOut = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {

@@ -4,6 +4,13 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { initEngine } from '../src/engine/setup.js';
+import { benchmarkFor } from '../src/experiments/run.js';
+import { decodeCheckpoint } from '../src/io/checkpoint.js';
+import { Predictor, checkpointNetwork } from '../src/io/predictor.js';
+import { taskKind } from '../src/tasks/registry.js';
+import type { TrainResult } from '../src/train/trainer.js';
 import { launch, pageErrors, serve } from './helpers.js';
 
 let browser: Browser;
@@ -40,5 +47,21 @@ test('the page trains MTL and FS on wasm and shows the table', { timeout: 240_00
   assert.ok((await page.$$('#overlap-chart svg')).length === 1, 'the overlap heat map is drawn');
   assert.ok((await page.$$('#metric-chart svg')).length === 1, 'the metric chart is drawn');
   assert.deepEqual(errors, []);
+
+  // The FS checkpoint, downloaded through its link and read in Node, scores exactly as in the page.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#results-table tr:nth-child(3) a.download >> nth=0')]);
+  assert.match(download.suggestedFilename(), /^fs-seed0\.safetensors$/);
+  const ck = decodeCheckpoint(new Uint8Array(readFileSync((await download.path())!)), download.suggestedFilename());
+  const pageResult = ((await page.evaluate('window.fsmtlResults')) as TrainResult[])[1];
+  await initEngine({ backend: 'wasm', threads: 1 });
+  const bench = benchmarkFor(ck.config);
+  const nodeMetrics = bench.tasks.map((t, i) => {
+    const acc = taskKind(ck.taskSpecs[i]).accumulator(ck.taskSpecs[i]);
+    const p = new Predictor(checkpointNetwork(ck, t.name));
+    acc.add(p.logits(t.test.x, t.test.n), t.test.y, t.test.n);
+    p.dispose();
+    return acc.result();
+  });
+  assert.deepEqual(nodeMetrics, pageResult.perTask.map((t) => t.metrics), "Node's test metrics with the downloaded checkpoint");
   await page.close();
 });

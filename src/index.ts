@@ -51,6 +51,7 @@ export { maskFromScores, randomMask, type TaskMask, type SelectionScope } from '
 export { maskStats, type MaskStats } from './sparse/mask-stats.js';
 export { createMethod, methodNames, methodEntry, methodTraits, METHODS, type MethodEntry, type MethodTraits } from './methods/registry.js';
 export { createWeighting, weightingNames, weightingLabel, WEIGHTINGS, type WeightingEntry } from './methods/weighting/registry.js';
+export { ARCHITECTURES, architectureNames, architectureEntry, architectureLabel, type ArchitectureEntry, type ArchitectureOptions } from './model/architectures/registry.js';
 export type { SharingMethod, MaskRequest } from './methods/types.js';
 export { classificationMetrics, averageMetrics, meanStd, type ClassificationMetrics } from './metrics/classification.js';
 export { chain, type GradientTransformation } from './optim/transform.js';

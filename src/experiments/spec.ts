@@ -10,6 +10,7 @@ import { trainConfigSchema, type TrainConfig } from '../train/config.js';
 import { FsmtlError } from '../util/errors.js';
 import { METHODS } from '../methods/registry.js';
 import { weightingLabel, weightingNames } from '../methods/weighting/registry.js';
+import { ARCHITECTURES, DEFAULT_ARCHITECTURE } from '../model/architectures/registry.js';
 
 /** Sharing methods whose keep ratio p matters: the experiment runs them once per keep ratio. */
 export const KEEP_METHODS: readonly string[] = METHODS.filter((m) => m.traits.keep).map((m) => m.name);
@@ -18,18 +19,28 @@ export const KEEP_METHODS: readonly string[] = METHODS.filter((m) => m.traits.ke
  * The paper's name for a method and weighting: "MTL", "CAGrad" (mtl + cagrad), "FS", "FS+PCGrad"...
  * These names are also the row names of the published tables (tables.json).
  */
-export function defaultLabel(method: string, weighting = 'ew'): string {
+export function defaultLabel(method: string, weighting = 'ew', architecture = DEFAULT_ARCHITECTURE): string {
   const m = METHODS.find((e) => e.name === method)?.label ?? method.toUpperCase();
-  if (weighting === 'ew') return m;
-  const w = weightingLabel(weighting);
+  const w = weighting === 'ew' ? null : weightingLabel(weighting);
+  // Another architecture: "MMoE", "MMoE+CAGrad" (mtl on it), "FS (MMoE)", "FS+PCGrad (MMoE)".
+  if (architecture !== DEFAULT_ARCHITECTURE) {
+    const a = ARCHITECTURES.find((e) => e.name === architecture)?.label ?? architecture;
+    if (method === 'mtl') return w ? `${a}+${w}` : a;
+    return `${w ? `${m}+${w}` : m} (${a})`;
+  }
+  if (!w) return m;
   return method === 'mtl' ? w : `${m}+${w}`;
 }
 
-/** Sort key of a (method, weighting) row in the paper's order: STL, MTL and its weightings, SE, TR, MR, RS, FS, EFS. */
-export function paperOrder(method: string, weighting = 'ew'): number {
+/**
+ * Sort key of a (method, weighting, architecture) row in the paper's order: STL, MTL and its weightings,
+ * SE, TR, MR, RS, FS, EFS; then the same on each other architecture, in the registry's order.
+ */
+export function paperOrder(method: string, weighting = 'ew', architecture = DEFAULT_ARCHITECTURE): number {
   const m = METHODS.findIndex((e) => e.name === method);
   const w = weightingNames().indexOf(weighting);
-  return (m < 0 ? METHODS.length : m) * 100 + (w < 0 ? 99 : w);
+  const a = ARCHITECTURES.findIndex((e) => e.name === architecture);
+  return (a < 0 ? ARCHITECTURES.length : a) * 100 * (METHODS.length + 1) + (m < 0 ? METHODS.length : m) * 100 + (w < 0 ? 99 : w);
 }
 
 /** The p column as the paper prints it: the keep ratio, "1.0" for dense sharing, "-" for STL and SE. */
@@ -42,7 +53,7 @@ export function pLabel(method: string, keep: number | null): string {
 
 const keepRatio = z.number().gt(0, 'keep ratio must be in (0, 1]').lte(1, 'keep ratio must be in (0, 1]');
 /** Fields the experiment sets itself; they may not appear in `train`. */
-const RUN_FIELDS = ['benchmark', 'method', 'weighting', 'keep', 'seed'] as const;
+const RUN_FIELDS = ['benchmark', 'method', 'weighting', 'architecture', 'keep', 'seed'] as const;
 const trainSettings = z.record(z.string(), z.unknown()).superRefine((o, ctx) => {
   for (const f of RUN_FIELDS) {
     if (f in o) ctx.addIssue({ code: 'custom', path: [f], message: `set by the experiment (use the experiment's or the method entry's own field), not in train` });
@@ -64,6 +75,8 @@ export const methodEntrySchema = z
     label: z.string().min(1).optional(),
     method: z.string().min(1),
     weighting: z.string().min(1).optional(),
+    /** Multi-task architecture (src/model/architectures); default hps, the extractor itself. */
+    architecture: z.string().min(1).optional(),
     /** Keep ratios for this method (methods in KEEP_METHODS only); default: the experiment's `keep`. */
     keep: z.array(keepRatio).min(1).superRefine(unique('keep ratio')).optional(),
     /** Training settings for this method only, over the experiment's `train`. */
@@ -177,7 +190,10 @@ function benchmarkTitle(entry: string, path: string | null): string {
 
 /** A stable hash of everything in a resolved config that can change its result. */
 export function configHash(config: TrainConfig): string {
-  const hashed = Object.fromEntries(Object.entries(config).filter(([k]) => !NOT_HASHED.includes(k)));
+  // Hard sharing leaves the architecture fields out, so runs stored before architectures existed keep their hashes.
+  const hps = (config.architecture ?? DEFAULT_ARCHITECTURE) === DEFAULT_ARCHITECTURE;
+  const skip = hps ? [...NOT_HASHED, 'architecture', 'architectureOptions'] : NOT_HASHED;
+  const hashed = Object.fromEntries(Object.entries(config).filter(([k]) => !skip.includes(k)));
   return bytesToHex(sha256(utf8ToBytes(canonicalJson(hashed)))).slice(0, 12);
 }
 
@@ -185,6 +201,7 @@ export function configHash(config: TrainConfig): string {
 export function runKey(config: TrainConfig): string {
   const parts: string[] = [config.benchmark, config.method];
   if (config.weighting !== 'ew') parts.push(config.weighting);
+  if ((config.architecture ?? DEFAULT_ARCHITECTURE) !== DEFAULT_ARCHITECTURE) parts.push(config.architecture);
   if (KEEP_METHODS.includes(config.method)) parts.push(`p${config.keep}`);
   parts.push(`s${config.seed}`, configHash(config));
   return parts.join('-');
@@ -224,7 +241,11 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
   const baseDir = source === '<inline>' ? cwd() : dirname(resolve(source));
   const name = spec.name ?? (source === '<inline>' ? 'experiment' : resolve(source).replace(/^.*[\\/]/, '').replace(/\.json$/i, ''));
 
-  const rows: MethodRow[] = spec.methods.map((m) => ({ label: m.label ?? defaultLabel(m.method, m.weighting ?? 'ew'), method: m.method, weighting: m.weighting ?? 'ew' }));
+  const rows: MethodRow[] = spec.methods.map((m) => ({
+    label: m.label ?? defaultLabel(m.method, m.weighting ?? 'ew', m.architecture ?? DEFAULT_ARCHITECTURE),
+    method: m.method,
+    weighting: m.weighting ?? 'ew',
+  }));
   const labels = new Map<string, number>();
   rows.forEach((r, i) => {
     if (labels.has(r.label)) {
@@ -249,7 +270,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
       }
       const keeps: (number | null)[] = hasKeep ? (entry.keep ?? spec.keep) : [null];
       for (const keep of keeps) {
-        const own = { ...(manifest ? { data: manifest } : { benchmark }), method: entry.method, ...(entry.weighting ? { weighting: entry.weighting } : {}), ...(keep !== null ? { keep } : {}), seed: spec.seeds[0] };
+        const own = { ...(manifest ? { data: manifest } : { benchmark }), method: entry.method, ...(entry.weighting ? { weighting: entry.weighting } : {}), ...(entry.architecture ? { architecture: entry.architecture } : {}), ...(keep !== null ? { keep } : {}), seed: spec.seeds[0] };
         const input = mergeSettings(spec.train, entry.train ?? {}, own);
         // Like every path in the config, the data folder is relative to the config file.
         if (typeof input.dataDir === 'string' && input.dataDir !== '') input.dataDir = resolve(baseDir, input.dataDir);
@@ -259,7 +280,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
             const head = String(path[0] ?? '');
             const dotted = path.map(String).join('.');
             if (head === 'benchmark' || head === 'data') return `benchmarks (${benchmark})`;
-            if (head === 'method' || head === 'weighting') return `methods[${row}].${dotted}`;
+            if (head === 'method' || head === 'weighting' || head === 'architecture') return `methods[${row}].${dotted}`;
             if (head === 'keep') return entry.keep ? `methods[${row}].keep` : 'keep';
             if (entry.train && head in entry.train) return `methods[${row}].train.${dotted}`;
             return `train.${dotted}`;

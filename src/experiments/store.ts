@@ -8,10 +8,11 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainResult } from '../train/trainer.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeBytesAtomic } from '../io/files.js';
 import { FsmtlError } from '../util/errors.js';
 import { configHash, defaultLabel, KEEP_METHODS, paperOrder, type Experiment, type MethodRow } from './spec.js';
 import type { RunOutcome } from './summary.js';
+import { DEFAULT_ARCHITECTURE } from '../model/architectures/registry.js';
 
 const KIND = 'fsmtl-run';
 /** 2: task kinds (per-task metrics by name, validation metrics); version 1 files are read and upgraded. */
@@ -46,13 +47,13 @@ const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
 
 /** Stores a finished run (atomically) and forgets an earlier failure of the same run. */
 export function writeRunResult(output: string, key: string, result: TrainResult): void {
-  writeFileAtomic(runFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'ok', result }));
+  writeBytesAtomic(runFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'ok', result }));
   rmSync(failedFile(output, key), { force: true });
 }
 
 /** Records a run that ended with an error (atomically), apart from the results. */
 export function writeRunFailure(output: string, key: string, config: TrainConfig, error: string): void {
-  writeFileAtomic(failedFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'failed', config, error }));
+  writeBytesAtomic(failedFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'failed', config, error }));
 }
 
 /** Metrics by name; NaN (a metric without a labelled example) is stored as null by JSON. */
@@ -115,7 +116,7 @@ function readFailure(path: string, key: string): FailedRun | null {
 }
 
 /**
- * Removes the temporary files of writes that were interrupted (`<file>.<pid>.tmp`, see writeFileAtomic),
+ * Removes the temporary files of writes that were interrupted (`<file>.<pid>.tmp`, see writeBytesAtomic),
  * unless the process that was writing them is still alive.
  */
 export function removeStaleTemporaryFiles(output: string): number {
@@ -199,7 +200,7 @@ export function manifestOf(e: Experiment): Manifest {
 }
 
 export function writeManifest(output: string, e: Experiment): void {
-  writeFileAtomic(manifestFile(output), json(manifestOf(e)));
+  writeBytesAtomic(manifestFile(output), json(manifestOf(e)));
 }
 
 /** The manifest of a store folder, or null when it has none (runs copied from elsewhere). */
@@ -257,14 +258,15 @@ export function storedOutcomes(output: string): StoredOutcomes {
     ...[...store.failed.values()].map((f) => ({ config: f.config, result: undefined, error: f.error })),
   ];
   // The paper's row order, for stores without a manifest.
-  const order = new Map(runs.map((r) => [defaultLabel(r.config.method, r.config.weighting), paperOrder(r.config.method, r.config.weighting)]));
+  const label = (c: TrainConfig) => defaultLabel(c.method, c.weighting, c.architecture ?? DEFAULT_ARCHITECTURE);
+  const order = new Map(runs.map((r) => [label(r.config), paperOrder(r.config.method, r.config.weighting, r.config.architecture ?? DEFAULT_ARCHITECTURE)]));
   const labels = [...order.keys()].sort((a, b) => order.get(a)! - order.get(b)! || a.localeCompare(b));
   const outcomes = runs.map((r): RunOutcome => {
-    const label = defaultLabel(r.config.method, r.config.weighting);
+    const name = label(r.config);
     return {
       benchmark: r.config.benchmark,
-      label,
-      row: labels.indexOf(label),
+      label: name,
+      row: labels.indexOf(name),
       method: r.config.method,
       weighting: r.config.weighting,
       keep: KEEP_METHODS.includes(r.config.method) ? r.config.keep : null,

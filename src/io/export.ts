@@ -62,7 +62,7 @@ export function exportTask(source: Checkpoint | TrainedModel, task: string | num
   const t = taskIndex(c, task);
   if (c.adapters) {
     throw new FsmtlError(
-      `cannot export task '${c.tasks[t]}' of a ${c.config.method} model: its tasks own adapter blocks inside the extractor, ` +
+      `cannot export task '${c.tasks[t]}' of a ${modelName(c)} model: its tasks own ${c.config.architecture && c.config.architecture !== 'hps' ? 'modules' : 'adapter blocks'} inside the shared network, ` +
         'which the task-model format does not hold; predict with the checkpoint itself (fsmtl predict CHECKPOINT ...)',
     );
   }
@@ -95,6 +95,11 @@ export function exportTask(source: Checkpoint | TrainedModel, task: string | num
     params,
     head: { kernel: Float32Array.from(c.heads[t].kernel), bias: Float32Array.from(c.heads[t].bias) },
   };
+}
+
+/** The method, with its architecture when that is not hard sharing: "mtl", "fs (mmoe)". */
+function modelName(c: Checkpoint): string {
+  return c.config.architecture && c.config.architecture !== 'hps' ? `${c.config.method} (${c.config.architecture})` : c.config.method;
 }
 
 function countOnes(m: Uint8Array): number {

@@ -14,9 +14,12 @@ export function readBytes(path: string, what: string): Uint8Array {
   }
 }
 
-/** Writes via a temporary file in the same folder and a rename, so no reader ever sees a half-written file. */
+/**
+ * Writes via a temporary file in the same folder and a rename, so no reader ever sees a half-written file.
+ * The temporary name `<file>.<pid>.tmp` tells the run store whose interrupted write it was (store.ts).
+ */
 export function writeBytesAtomic(path: string, content: Uint8Array | string): void {
-  const tmp = `${path}.${tempTag()}.${Date.now()}.tmp`;
+  const tmp = `${path}.${tempTag()}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(tmp, content);

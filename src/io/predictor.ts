@@ -7,7 +7,7 @@ import { engineInfo } from '../engine/setup.js';
 import { makeExtractor, type Extractor, type ExtractorArch, type ForwardHooks } from '../model/extractor.js';
 import { paramSpecs } from '../model/layers.js';
 import { FsmtlError } from '../util/errors.js';
-import type { TaskAdapter } from '../model/adapters.js';
+import { networkOf, type TaskAdapter } from '../model/adapters.js';
 import { adapterOf, taskIndex, towerOf, type Checkpoint, type HeadWeights } from './checkpoint.js';
 import type { TaskModel } from './export.js';
 import { scatterKept } from './sparse-layout.js';
@@ -25,8 +25,8 @@ export interface TaskNetwork {
   /** Extractor parameters the task computes with, dense, in ParamSpec order. */
   params: Float32Array[];
   head: HeadWeights;
-  /** The task's adapter blocks inside the extractor (SE), when its method has them. */
-  adapter?: { adapter: TaskAdapter; params: Float32Array[] };
+  /** The task's modules inside the shared network (SE's blocks, an architecture's gates...), and the model's task count. */
+  adapter?: { adapter: TaskAdapter; params: Float32Array[]; numTasks: number };
 }
 
 /** The network task `task` predicts with in a checkpoint. */
@@ -45,7 +45,7 @@ export function checkpointNetwork(c: Checkpoint, task: string | number): TaskNet
     spec: c.taskSpecs[t],
     params,
     head: c.heads[t],
-    ...(adapter && c.adapters ? { adapter: { adapter, params: c.adapters[t] } } : {}),
+    ...(adapter && c.adapters ? { adapter: { adapter, params: c.adapters[t], numTasks: c.tasks.length } } : {}),
   };
 }
 
@@ -70,11 +70,13 @@ export class Predictor {
   private readonly bias: tf.Tensor1D;
   private readonly hooks: ForwardHooks | undefined;
   private readonly adapterParams: tf.Tensor[];
+  /** An architecture's forward pass for this task (null: the extractor's, with adapter hooks). */
+  private readonly features: ((x: tf.Tensor4D) => tf.Tensor2D) | null;
 
   constructor(readonly network: TaskNetwork) {
     if (!engineInfo()) throw new FsmtlError('the tensor engine is not initialised: call `await initEngine()` before predicting');
     const n = network;
-    this.extractor = makeExtractor(n.arch, n.inputShape, n.hidden);
+    this.extractor = networkOf(makeExtractor(n.arch, n.inputShape, n.hidden), n.adapter?.adapter ?? null, n.adapter?.numTasks ?? 1);
     const specs = paramSpecs(this.extractor.layers);
     if (specs.length !== n.params.length || specs.some((s, i) => s.size !== n.params[i].length)) {
       throw new FsmtlError(`task '${n.task}': its parameters do not fit its architecture (${n.arch}, hidden ${n.hidden.join('-')})`);
@@ -88,6 +90,8 @@ export class Predictor {
       throw new FsmtlError(`task '${n.task}': its ${adapter.adapter.name} adapter parameters do not fit its architecture`);
     }
     this.adapterParams = adapter ? aspecs.map((s, i) => tf.tensor(adapter.params[i], s.shape)) : [];
+    const a = adapter?.adapter;
+    this.features = a?.forward ? (x) => a.forward!(this.extractor, x, this.params, this.adapterParams, aspecs) : null;
     this.hooks = adapter ? { output: (layer, a) => adapter.adapter.apply(layer, a, this.adapterParams, aspecs) } : undefined;
   }
 
@@ -123,7 +127,7 @@ export class Predictor {
       const m = Math.min(batchSize, n - s);
       const r = tf.tidy(() => {
         const x = tf.tensor4d(images.subarray(s * size, (s + m) * size), [m, h, w, c]);
-        const feats = this.extractor.forward(x, this.params, this.hooks);
+        const feats = this.features ? this.features(x) : this.extractor.forward(x, this.params, this.hooks);
         return tf.add(tf.matMul(feats, this.kernel), this.bias);
       });
       out.set(r.dataSync() as Float32Array, s * C);

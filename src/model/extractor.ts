@@ -2,7 +2,8 @@
 // so that a task can run them on S_t ⊙ θsh (Eq. 3) and the Fisher module can tap every layer.
 import * as tf from '@tensorflow/tfjs-core';
 import { FsmtlError } from '../util/errors.js';
-import type { ParamLayer } from './layers.js';
+import type { ParamLayer, ParamSpec } from './layers.js';
+import type { Rng } from '../util/rng.js';
 
 /**
  * Optional taps into a forward pass, used by the batched per-example Fisher:
@@ -25,6 +26,13 @@ export interface Extractor {
   preActivationShapes(n: number): number[][];
   /** x: [N, H, W, C]; params: [kernel_0, bias_0, ...]; returns features [N, featureDim]. */
   forward(x: tf.Tensor4D, params: tf.Tensor[], hooks?: ForwardHooks): tf.Tensor2D;
+  /**
+   * Set when this network is not the plain `arch` extractor: a multi-task architecture built over it
+   * (src/model/architectures) or one bound to a task's adapter. Names it; the native dense Fisher skips it.
+   */
+  composite?: string;
+  /** Initial parameter values, when not He-uniform (cross-stitch units start near the identity). */
+  init?(specs: ParamSpec[], rng: Rng): Float32Array[];
 }
 
 function applyDense(a: tf.Tensor2D, i: number, params: tf.Tensor[], hooks?: ForwardHooks): tf.Tensor2D {

@@ -35,7 +35,7 @@ export class MultiTaskModel {
     const towerCount = separateTowers ? outputs.length : 1;
     this.towers = [];
     for (let k = 0; k < towerCount; k++) {
-      const values = initParams(this.specs, rng);
+      const values = extractor.init ? extractor.init(this.specs, rng) : initParams(this.specs, rng);
       this.towers.push(values.map((v, i) => tf.variable(tf.tensor(v, this.specs[i].shape), true, `tower${k}/${this.specs[i].name}`)));
     }
     this.heads = outputs.map((c, t) => {
@@ -49,7 +49,7 @@ export class MultiTaskModel {
     const adapterRng = Rng.derive(seed, 'adapters');
     this.adapterSpecs = adapter ? adapter.specs(extractor) : [];
     this.adapters = outputs.map((_, t) =>
-      initParams(this.adapterSpecs, adapterRng).map((v, i) =>
+      (adapter?.init ? adapter.init(this.adapterSpecs, adapterRng, t) : initParams(this.adapterSpecs, adapterRng)).map((v, i) =>
         tf.variable(tf.tensor(v, this.adapterSpecs[i].shape), true, `adapter${t}/${this.adapterSpecs[i].name}`),
       ),
     );
@@ -74,13 +74,20 @@ export class MultiTaskModel {
     return this.logitsWith(x, params, this.heads[t].kernel, this.heads[t].bias, this.adapters[t]);
   }
 
-  /** Task features for x: the extractor with these parameters, and the task's adapter when there is one. */
-  features(x: tf.Tensor4D, params: tf.Tensor[], adapterParams: tf.Tensor[] = []): tf.Tensor2D {
+  /** Task features for x: the extractor with these parameters, and the task's adapter when there is one; `taps` see the extractor's layers. */
+  features(x: tf.Tensor4D, params: tf.Tensor[], adapterParams: tf.Tensor[] = [], taps?: ForwardHooks): tf.Tensor2D {
     const adapter = this.adapter;
+    if (adapter?.forward) return adapter.forward(this.extractor, x, params, adapterParams, this.adapterSpecs, taps);
     const hooks: ForwardHooks | undefined = adapter
-      ? { output: (layer, a) => adapter.apply(layer, a, adapterParams, this.adapterSpecs) }
-      : undefined;
+      ? { ...taps, output: (layer, a) => adapter.apply(layer, a, adapterParams, this.adapterSpecs) }
+      : taps;
     return this.extractor.forward(x, params, hooks);
+  }
+
+  /** The extractor as task t computes it (its adapter bound in), for code that taps the forward pass: the Fisher. */
+  taskExtractor(t: number): Extractor {
+    if (!this.adapter) return this.extractor;
+    return { ...this.extractor, composite: this.extractor.composite ?? this.adapter.name, forward: (x, p, hooks) => this.features(x, p, this.adapters[t], hooks) };
   }
 
   /** Logits with explicit extractor, head and adapter parameters (so that gradients can be taken with respect to them). */

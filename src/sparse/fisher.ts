@@ -32,6 +32,8 @@ export function unfoldPatches(a: tf.Tensor4D, layer: ConvLayer): tf.Tensor3D {
     const k = layer.kernelSize;
     const taps = k * k;
     const c = a.shape[3];
+    // A 1×1 kernel's patches are the pixels themselves (cross-stitch units are such convs).
+    if (k === 1 && layer.stride === 1) return tf.reshape(a, [a.shape[0], a.shape[1] * a.shape[2], c]) as tf.Tensor3D;
     // eye[i, j, ch, m] = 1 when m = i·k + j: output channel ch·k·k + m is tap (i, j) of input channel ch.
     const eye = tf.tile(tf.reshape(tf.oneHot(tf.range(0, taps, 1, 'int32'), taps, 1, 0, 'float32'), [k, k, 1, taps]), [1, 1, c, 1]) as tf.Tensor4D;
     const patches = tf.depthwiseConv2d(a, eye, layer.stride, layer.padding);
@@ -114,7 +116,7 @@ function accumulateSquares(
 
 /** Whether the native one-call kernel computes this task's Fisher: a dense extractor and a categorical likelihood. */
 function denseKernelApplies(extractor: Extractor, spec: TaskSpec): boolean {
-  return extractor.arch === 'mlp' && (spec.kind === 'multiclass' || spec.kind === 'binary') && hasDenseFisherKernel();
+  return extractor.arch === 'mlp' && !extractor.composite && (spec.kind === 'multiclass' || spec.kind === 'binary') && hasDenseFisherKernel();
 }
 
 /**

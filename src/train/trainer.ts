@@ -7,6 +7,8 @@ import { initEngine, type EngineInfo } from '../engine/setup.js';
 import { makeExtractor } from '../model/extractor.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import { createMethod, methodTraits } from '../methods/registry.js';
+import { taskAdapterOf } from '../methods/task-modules.js';
+import { networkOf } from '../model/adapters.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
 import { createWeighting } from '../methods/weighting/registry.js';
 import { adam } from '../optim/adam.js';
@@ -240,10 +242,12 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const specs0 = bench.tasks.map((t) => t.spec);
   const kinds = specs0.map((s) => taskKind(s));
   const method = createMethod(config);
-  const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
   const T = bench.tasks.length;
+  // The architecture's (or SE's) task modules, and the shared network they sit in (the extractor itself for hps).
+  const adapter = taskAdapterOf(config);
+  const extractor = networkOf(makeExtractor(config.arch, bench.inputShape, config.hidden), adapter, T);
   checkSize(config, paramSpecs(extractor.layers), method.separateTowers ? bench.tasks.length : 1);
-  const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, method.adapter ?? null);
+  const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, adapter);
   const specs = model.specs;
   const trainData = toTensors(bench, 'train');
   const sizes = bench.tasks.map((t) => t.train.n);
@@ -253,9 +257,10 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const placementForward = config.fs.placement === 'forward';
   // Homogeneous inputs and one dense extractor: every task's batch is the same images, so one forward
   // pass serves them all when nothing task-specific happens inside the extractor (see sharedStep).
-  const sharedInputs = bench.kind === 'homogeneous' && !method.separateTowers && !method.adapter;
+  const sharedInputs = bench.kind === 'homogeneous' && !method.separateTowers && !adapter;
 
   let masks: TaskMask[] | null = null;
+  let sharingState = method.init(T);
   let masksT: tf.Tensor[][] | null = null;
   let unionT: tf.Tensor[] | null = null;
 
@@ -309,7 +314,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       const idx = tf.tensor1d(perm, 'int32');
       const x = tf.gather(trainData[t].x, idx) as tf.Tensor4D;
       const y = tf.gather(trainData[t].y, idx) as tf.Tensor2D;
-      return fisherDiagonal(extractor, taskParams(t, config.fs.fisherNetwork === 'masked'), model.heads[t], x, y, bench.tasks[t].spec, fisherLabel);
+      return fisherDiagonal(model.taskExtractor(t), taskParams(t, config.fs.fisherNetwork === 'masked'), model.heads[t], x, y, bench.tasks[t].spec, fisherLabel);
     });
     const out = scores.map((s) => s.dataSync() as Float32Array);
     scores.forEach((s) => s.dispose());
@@ -322,21 +327,24 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const e0 = performance.now();
       // Sparse variables (Algorithm 2), then network parameters (Eq. 12).
-      const next = method.masksFor({
-        epoch,
-        specs,
-        numTasks: T,
-        current: masks,
-        fisher: (t) => {
-          opts.onProgress?.({ epoch, epochs: config.epochs, step: 0, steps: 0, loss: NaN, phase: 'fisher' });
-          return estimateFisher(t);
+      const update = method.masksFor(
+        {
+          epoch,
+          specs,
+          numTasks: T,
+          fisher: (t) => {
+            opts.onProgress?.({ epoch, epochs: config.epochs, step: 0, steps: 0, loss: NaN, phase: 'fisher' });
+            return estimateFisher(t);
+          },
         },
-      });
-      const masksUpdated = next !== masks;
+        sharingState,
+      );
+      sharingState = update.state;
+      const masksUpdated = update.changed;
       if (masksUpdated) {
         masksT?.flat().forEach((m) => m.dispose());
         unionT?.forEach((m) => m.dispose());
-        masks = next;
+        masks = update.masks;
         masksT = maskTensors(masks, specs);
         unionT = masks ? unionTensors(masks, specs) : null;
       }

@@ -37,9 +37,11 @@ await inPage('wasm', 1);
 await inPage('wasm', n);
 await inPage('webgpu', undefined, true);
 inNode(1);
-const chromeN = rows.find((r) => r.where === 'Chromium' && r.engine.startsWith('wasm') && r.threads > 1) ?? rows.find((r) => r.where === 'Chromium' && r.engine.startsWith('wasm'))!;
-inNode(chromeN.threads);
-const nodeN = rows.find((r) => r.where === 'Node' && r.threads === chromeN.threads)!;
+// The page asked for N threads; tfjs-backend-wasm's C++ gives it at most hardwareConcurrency / 2.
+const chromeN = rows.filter((r) => r.where === 'Chromium' && r.engine.startsWith('wasm')).at(-1)!;
+if (chromeN.threads > 1) inNode(chromeN.threads);
+if (n > chromeN.threads) inNode(n);
+const nodeN = rows.filter((r) => r.where === 'Node' && r.threads === chromeN.threads).at(-1)!;
 const ratio = chromeN.msPerStep / nodeN.msPerStep;
 console.log(`Chromium wasm / Node wasm at ${chromeN.threads} thread(s): ${ratio.toFixed(2)}  (target ≤ 1.3: ${ratio <= 1.3 ? 'met' : 'NOT met'}); load now ${loadavg()[0].toFixed(1)}`);
 await server.close();

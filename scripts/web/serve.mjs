@@ -53,7 +53,7 @@ export function startServer({ root, dataDir = findDataDir(), port = 8080, host =
     }
     if (path.endsWith('/')) path += 'index.html';
     const file = normalize(join(base, path));
-    if (!file.startsWith(base) || !existsSync(file) || !statSync(file).isFile()) return res.writeHead(404, headers).end('not found');
+    if (!file.startsWith(base + sep) || !existsSync(file) || !statSync(file).isFile()) return res.writeHead(404, headers).end('not found');
     res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': statSync(file).size });
     createReadStream(file).pipe(res);
   });

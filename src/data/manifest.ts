@@ -3,7 +3,7 @@
 // Tasks that share one input set are homogeneous (aligned examples, one input array); tasks with
 // their own inputs make the benchmark heterogeneous. Held-out examples come from a permutation seeded
 // by split.seed alone (Rng.derive(seed, 'manifest/split')), so every run sees the same split.
-import { basename, dirname, extname, relative } from 'node:path';
+import { basename, dirname, extname, relative } from 'pathe';
 import { taskKind, taskSpecSchema } from '../tasks/registry.js';
 import type { TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';

@@ -1,8 +1,9 @@
 // An experiment: benchmarks × methods × keep ratios × seeds, from one JSON config. This file validates
 // the config and expands it into fully resolved training runs; it does no training and no writing.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { cwd, readFileSync } from '../util/fs.js';
+import { basename, dirname, resolve } from 'pathe';
 import { dataManifestHash, readDataManifest } from '../data/index.js';
 import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../train/config.js';
@@ -198,7 +199,7 @@ export function configHash(config: TrainConfig, threads?: number): string {
   const skip = hps ? [...NOT_HASHED, 'architecture', 'architectureOptions'] : NOT_HASHED;
   const hashed: Record<string, unknown> = Object.fromEntries(Object.entries(config).filter(([k]) => !skip.includes(k)));
   if (threads !== undefined) hashed.threads = threads;
-  return createHash('sha256').update(canonicalJson(hashed)).digest('hex').slice(0, 12);
+  return bytesToHex(sha256(utf8ToBytes(canonicalJson(hashed)))).slice(0, 12);
 }
 
 /**
@@ -247,7 +248,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
     throw new FsmtlError(issuesMessage(source, parsed.error.issues, (p) => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(top level)'));
   }
   const spec = parsed.data;
-  const baseDir = source === '<inline>' ? process.cwd() : dirname(resolve(source));
+  const baseDir = source === '<inline>' ? cwd() : dirname(resolve(source));
   const name = spec.name ?? (source === '<inline>' ? 'experiment' : resolve(source).replace(/^.*[\\/]/, '').replace(/\.json$/i, ''));
 
   const rows: MethodRow[] = spec.methods.map((m) => ({
@@ -336,7 +337,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
 export function loadExperiment(path: string): Experiment {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = new TextDecoder().decode(readFileSync(path));
   } catch (e) {
     throw new FsmtlError(`cannot read experiment config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

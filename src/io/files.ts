@@ -1,6 +1,6 @@
 // Byte-level file I/O for src/io: reads that fail with a one-line FsmtlError, atomic writes.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, tempTag, writeFileSync } from '../util/fs.js';
+import { dirname } from 'pathe';
 import { FsmtlError } from '../util/errors.js';
 
 /** Reads a whole file; `what` says what it is meant to be ("checkpoint", "input images"...). */
@@ -19,7 +19,7 @@ export function readBytes(path: string, what: string): Uint8Array {
  * The temporary name `<file>.<pid>.tmp` tells the run store whose interrupted write it was (store.ts).
  */
 export function writeBytesAtomic(path: string, content: Uint8Array | string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${tempTag()}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(tmp, content);

@@ -24,6 +24,7 @@ import { checkTaskGrid } from '../tasks/pixels.js';
 import type { FisherLabel, TaskKindName, TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { residentBytes } from '../util/memory.js';
 import { epochBatches } from './batches.js';
 import type { TrainConfig } from './config.js';
 
@@ -103,6 +104,10 @@ export interface EpochEndInfo {
   model: MultiTaskModel;
   /** This epoch's entry of the result's history (mean losses per task, seconds). */
   log: EpochLog;
+  /** Mean training loss per task over the epoch. */
+  loss: number[];
+  /** Task `task`'s metrics now on one of its splits (a forward pass over it; e.g. for live charts). */
+  evaluate(task: number, split: 'val' | 'test'): Record<string, number>;
 }
 
 export interface TrainOptions {
@@ -230,10 +235,10 @@ export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOp
 export async function trainModel(config: TrainConfig, input: Benchmark, opts: TrainOptions = {}): Promise<TrainedModel> {
   const engine = await initEngine({ backend: config.backend });
   const t0 = performance.now();
-  let peakRss = process.memoryUsage().rss;
+  let peakRss = residentBytes();
   let peakTensorBytes = 0;
   const sample = () => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, residentBytes());
     peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
   };
 
@@ -385,7 +390,18 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       if (epoch === 0) tensorsAfterFirstEpoch = liveTensors();
       const log: EpochLog = { epoch: epoch + 1, loss: lossSum.map((l) => l / batches.length), seconds: (performance.now() - e0) / 1000, masksUpdated };
       history.push(log);
-      opts.onEpochEnd?.({ epoch, masks, model, log });
+      opts.onEpochEnd?.({
+        epoch,
+        masks,
+        model,
+        log,
+        loss: log.loss,
+        evaluate: (t, split) => {
+          const s = bench.tasks[t][split];
+          if (!s) throw new FsmtlError(`task '${bench.tasks[t].name}' has no ${split === 'val' ? 'validation' : 'test'} split`);
+          return evaluate(t, s);
+        },
+      });
     }
     const tensorsAfterLastEpoch = liveTensors();
 

@@ -8,8 +8,8 @@
 // Cityscapes is 128×256, NYUv2 288×384 (checked: every file must have its split's first image's size).
 // Files are numbered 0 … n−1 as MTAN writes them. The val split is the test split, as in MTAN and LibMTL;
 // fsmtl's validation examples are carved from train (src/data/validation.ts).
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from '../util/fs.js';
+import { join } from 'pathe';
 import { readBytes } from '../io/files.js';
 import { FsmtlError } from '../util/errors.js';
 import { parseNpy } from './npy.js';

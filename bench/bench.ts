@@ -3,20 +3,27 @@
 //   2. FS step / MTL step on hetero3 with the same model and batch
 //   3. one Fisher estimate (N = 256 per task) / one training step
 //   4. live tensors after the first and the last epoch, and peak memory of a demo-sized run
-//   5. every sharing method and weighting: ms per step relative to MTL (bench/methods.ts, issue #4)
+//   5. every sharing method and weighting: ms per step relative to MTL (bench/methods.ts, issue #4), and
+//      every weighting's combine alone at the MLP's P, relative to EW (bench/weighting.ts, issue #18)
+//   5b. every multi-task architecture: ms per step relative to hard sharing (bench/architectures.ts, issue #18)
 //   6. inference: predictions/s of a task's dense network and of its exported sparse model (issue #6)
 //   7. cost as tasks grow: ms per step and peak memory at T = 2, 8, 40 binary tasks, one FS mask update at
 //      T = 40 in MTL steps, with the targets (bench/scaling.ts; --skip-scaling)
 //   8. sparse inference: dense vs the sparse path vs the TF-free predictor at p = 0.1, 0.3, 0.5 (bench/sparse.ts,
 //      issue #19; --sparse-only runs only this part, e.g. with FSMTL_NATIVE=0 for the wasm engine's figures)
 //   0. first: native engine vs wasm vs PyTorch on the same shapes (bench/native.ts, issue #7; --skip-native)
+//   8. dense prediction: a segnet MTL step on a scenes-shaped batch of 8 and one Fisher estimate, native vs
+//      PyTorch (bench/dense.ts, issue 16; --skip-dense)
 import { benchKernels } from './kernels.js';
 import { initEngine } from '../src/engine/setup.js';
 import { runTraining } from '../src/experiments/run.js';
 import type { TrainConfigInput } from '../src/train/config.js';
 import { benchMethods } from './methods.js';
+import { benchWeightings } from './weighting.js';
+import { benchArchitectures } from './architectures.js';
 import { benchInference } from './inference.js';
 import { benchNative, type NativeSummary } from './native.js';
+import { benchDense } from './dense.js';
 import { benchScaling } from './scaling.js';
 import { benchSparse } from './sparse.js';
 
@@ -62,6 +69,12 @@ async function main() {
   console.log();
   await benchMethods(base);
   console.log();
+  await benchWeightings({ calls: arg('--quick') ? 8 : 20 });
+  console.log();
+  if (!arg('--skip-architectures')) {
+    await benchArchitectures(base);
+    console.log();
+  }
   console.log('## Memory');
   for (const r of [mtl, fs]) {
     const m = r.memory;
@@ -78,6 +91,10 @@ async function main() {
   if (!arg('--skip-scaling')) {
     console.log();
     await benchScaling({ quick: arg('--quick'), fsEpochVsPytorch: native?.fsEpochVsPytorch ?? null });
+  }
+  if (!arg('--skip-dense')) {
+    console.log();
+    await benchDense({ quick: arg('--quick') });
   }
 }
 

@@ -288,7 +288,8 @@ function maskUpdateParts(bench: Benchmark, model: Awaited<ReturnType<typeof trai
   tf.dispose([x, ...ys]);
   const specs = model.specs;
   const k0 = performance.now();
-  const masks = createMethod(config).masksFor({ epoch: config.fs.warmupEpochs, specs, numTasks: T, current: null, fisher: (t) => scores[t] })!;
+  const method = createMethod(config);
+  const masks = method.masksFor({ epoch: config.fs.warmupEpochs, specs, numTasks: T, fisher: (t) => scores[t] }, method.init(T)).masks!;
   const topKMs = performance.now() - k0;
   const m0 = performance.now();
   // trainer.ts maskTensors + unionTensors

@@ -24,6 +24,9 @@ export {
   manifestSchema,
   buildMorpho,
   buildCelebA,
+  buildScenes,
+  buildCityscapes,
+  buildNyuv2,
   readCelebA,
   DEFAULT_CELEBA_ATTRIBUTES,
   measureMorphometrics,
@@ -41,7 +44,8 @@ export {
   parseJpeg,
 } from './data/index.js';
 export { taskKind, taskSpecSchema, metricDef, describeTaskKinds, TASK_KIND_NAMES } from './tasks/registry.js';
-export type { TaskSpec, TaskKind, TaskKindName, MulticlassSpec, BinarySpec, RegressionSpec, MetricDef, MetricAccumulator, FisherLikelihood, DecodedPredictions } from './tasks/types.js';
+export type { TaskSpec, TaskKind, TaskKindName, MulticlassSpec, BinarySpec, RegressionSpec, SegmentationSpec, DepthSpec, PixelMaps, MetricDef, MetricAccumulator, FisherLikelihood, DecodedPredictions } from './tasks/types.js';
+export { mapFiles, classPalette, DEPTH_PNG_SCALE } from './io/maps.js';
 export type { Benchmark, TaskData, Split } from './data/types.js';
 export { makeExtractor, mlpExtractor, lenetExtractor, cnnExtractor, EXTRACTORS, EXTRACTOR_NAMES, type Extractor, type ExtractorArch, type ExtractorEntry } from './model/extractor.js';
 export { MultiTaskModel } from './model/multitask-model.js';
@@ -51,6 +55,7 @@ export { maskFromScores, randomMask, type TaskMask, type SelectionScope } from '
 export { maskStats, type MaskStats } from './sparse/mask-stats.js';
 export { createMethod, methodNames, methodEntry, methodTraits, METHODS, type MethodEntry, type MethodTraits } from './methods/registry.js';
 export { createWeighting, weightingNames, weightingLabel, WEIGHTINGS, type WeightingEntry } from './methods/weighting/registry.js';
+export { ARCHITECTURES, architectureNames, architectureEntry, architectureLabel, type ArchitectureEntry, type ArchitectureOptions } from './model/architectures/registry.js';
 export type { SharingMethod, MaskRequest } from './methods/types.js';
 export { classificationMetrics, averageMetrics, meanStd, type ClassificationMetrics } from './metrics/classification.js';
 export { chain, type GradientTransformation } from './optim/transform.js';

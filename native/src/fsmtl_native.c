@@ -216,6 +216,19 @@ static napi_value sum_middle(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// exp(x, out, n): element-wise e^x, for the softmax of per-pixel cross-entropy (21 classes × every pixel);
+// glibc's expf is several times faster than the wasm module's software exp.
+static napi_value exp_f32(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int64_t v[3];
+  if (!get_args(env, info, 3, argv) || !get_ints(env, argv, 3, v)) THROW(env, "exp: expected 3 numbers");
+  if (v[2] < 0 || !in_heap(v[0], v[2]) || !in_heap(v[1], v[2])) THROW(env, "exp: tensor outside the heap");
+  const float *x = at(v[0]);
+  float *out = at(v[1]);
+  for (int64_t i = 0; i < v[2]; i++) out[i] = expf(x[i]);
+  return NULL;
+}
+
 // 2×2 windows, stride 2, no padding (every CNN's pool): windows do not overlap, so each one writes its four
 // dx values directly (no zeroing pass), channels innermost so that the selects vectorise. Same tie rule as
 // the general loop. Rows and columns past the last window (odd sizes) get 0.
@@ -585,6 +598,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"biasAct", NULL, bias_act, NULL, NULL, NULL, napi_default, NULL},
     {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
     {"sumMiddle", NULL, sum_middle, NULL, NULL, NULL, napi_default, NULL},
+    {"exp", NULL, exp_f32, NULL, NULL, NULL, napi_default, NULL},
     {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
     {"conv", NULL, conv, NULL, NULL, NULL, napi_default, NULL},
     {"denseFisher", NULL, dense_fisher, NULL, NULL, NULL, napi_default, NULL},

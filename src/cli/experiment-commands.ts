@@ -3,7 +3,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { relative } from 'node:path';
 import { publishReport, type Published } from '../experiments/publish.js';
-import { defaultJobs, planExperiment, runPending } from '../experiments/runner.js';
+import { initEngine } from '../engine/setup.js';
+import { DEFAULT_ATTEMPTS, runOnQueue } from '../experiments/queue-coordinator.js';
+import { parseQueueUrl } from '../experiments/queue-connection.js';
+import { DEFAULT_QUEUE_NAME, experimentForQueue } from '../experiments/queue-job.js';
+import { DEFAULT_STALLED_MS, runQueueWorker } from '../experiments/queue-worker.js';
+import { defaultJobs, planExperiment, runPending, type RunnerSummary } from '../experiments/runner.js';
 import { loadExperiment, type Experiment } from '../experiments/spec.js';
 import type { CorruptFile } from '../experiments/store.js';
 import { FsmtlError } from '../util/errors.js';
@@ -39,6 +44,22 @@ interface ExperimentFlags {
   dryRun?: boolean;
   report: boolean;
   quiet?: boolean;
+  /** A Redis URL, or true: FSMTL_REDIS_URL. */
+  queue?: string | true;
+  queueName?: string;
+  attempts?: number;
+  retryDelay?: number;
+  tensorboard?: string;
+}
+
+interface WorkerFlags {
+  queue?: string | true;
+  queueName: string;
+  jobs?: number;
+  threads?: number;
+  dataDir?: string;
+  stalledSeconds?: number;
+  untilEmpty?: boolean;
 }
 
 interface ReportFlags {
@@ -55,16 +76,27 @@ interface ReportFlags {
  * Plans an experiment, trains what is not stored yet (parallel worker processes, one progress display),
  * then writes the report; `fsmtl experiment` and `fsmtl demo` both run through here.
  */
-export async function runExperiment(experiment: Experiment, flags: Partial<ExperimentFlags> = {}): Promise<Published | null> {
+export async function runExperiment(planned: Experiment, flags: Partial<ExperimentFlags> = {}): Promise<Published | null> {
+  const connection = flags.queue !== undefined ? parseQueueUrl(flags.queue === true ? undefined : flags.queue) : null;
+  if (connection && flags.jobs !== undefined) throw new FsmtlError('--jobs has no effect with --queue: each worker\'s own --jobs says how many runs it trains at once');
+  if (!connection) {
+    const stray = (['queueName', 'attempts', 'retryDelay'] as const).find((f) => flags[f] !== undefined);
+    if (stray) throw new FsmtlError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --queue`);
+  }
+  // Queue runs name their engine and threads in their hash: 'auto' is resolved here, on the coordinator.
+  const queueThreads = flags.threads ?? 1;
+  const experiment = connection
+    ? experimentForQueue(planned, { auto: planned.runs.some((r) => r.config.backend === 'auto') ? (await initEngine()).backend : 'wasm', threads: queueThreads })
+    : planned;
   const plan = planExperiment(experiment, { retryFailed: flags.retryFailed });
   warnCorrupt(plan.corrupt, true);
-  const jobs = Math.max(1, Math.min(flags.jobs ?? experiment.jobs ?? defaultJobs(), plan.pending.length || 1));
+  const jobs = connection ? Math.min(8, plan.pending.length || 1) : Math.max(1, Math.min(flags.jobs ?? experiment.jobs ?? defaultJobs(), plan.pending.length || 1));
   const total = experiment.runs.length;
   if (!flags.quiet) {
     process.stderr.write(
       `experiment ${experiment.name}: ${total} runs (${experiment.benchmarks.length} benchmark(s), ${experiment.rows.length} methods, seeds ${experiment.seeds.join(', ')}) in ${shown(experiment.output)}\n` +
         `  ${plan.stored.length} stored, ${plan.failed.length} failed before${plan.failed.length ? ' (skipped; --retry-failed runs them again)' : ''}, ${plan.pending.length} to run` +
-        `${plan.pending.length ? ` with ${jobs} process(es)` : ''}\n`,
+        `${plan.pending.length ? (connection ? ` on queue '${flags.queueName ?? DEFAULT_QUEUE_NAME}' at ${connection.shown} (engine ${experiment.runs[0]?.config.backend}, ${queueThreads} thread(s) per run)` : ` with ${jobs} process(es)`) : ''}\n`,
     );
   }
   if (flags.dryRun) {
@@ -77,9 +109,23 @@ export async function runExperiment(experiment: Experiment, flags: Partial<Exper
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const progress = createExperimentProgress(plan.pending.length, jobs, flags.quiet);
-  let summary;
+  let summary: RunnerSummary;
   try {
-    summary = await runPending(experiment, plan.pending, { jobs, threads: flags.threads, signal: controller.signal, onEvent: (e) => progress.onEvent(e) });
+    summary = connection
+      ? await runOnQueue(experiment, plan.pending, {
+          connection,
+          queueName: flags.queueName ?? DEFAULT_QUEUE_NAME,
+          threads: queueThreads,
+          attempts: flags.attempts,
+          backoffMs: flags.retryDelay !== undefined ? flags.retryDelay * 1000 : undefined,
+          retryFailed: flags.retryFailed,
+          slots: jobs,
+          signal: controller.signal,
+          onEvent: (e) => progress.onEvent(e),
+          onNote: (line) => process.stderr.write(`${line}\n`),
+          tensorboard: flags.tensorboard,
+        })
+      : await runPending(experiment, plan.pending, { jobs, threads: flags.threads, signal: controller.signal, onEvent: (e) => progress.onEvent(e), tensorboard: flags.tensorboard });
   } finally {
     progress.stop();
     process.removeListener('SIGINT', onSignal);
@@ -109,8 +155,43 @@ export function addExperimentCommands(program: Command): void {
     .option('--dry-run', 'say what is stored and what would run, and stop')
     .option('--no-report', 'do not write the report and figures at the end')
     .option('--quiet', 'no progress output')
+    .option('--tensorboard <dir>', 'also write each run\'s log as TensorBoard event files under this folder (one subfolder per run)')
+    .option('--queue [url]', 'run on workers anywhere through Redis (BullMQ): redis://[user:password@]host:port[/db] or rediss:// (default: FSMTL_REDIS_URL); see docs/distributed.md')
+    .option('--queue-name <name>', `with --queue: the BullMQ queue (default ${DEFAULT_QUEUE_NAME})`)
+    .option('--attempts <n>', `with --queue: tries of a run that fails before it is recorded as failed (default ${DEFAULT_ATTEMPTS})`, positiveInt('--attempts'))
+    .option('--retry-delay <seconds>', 'with --queue: delay before the first retry of a failed run, doubling after each (default 10)', positiveInt('--retry-delay'))
     .action(async (configPath: string, flags: ExperimentFlags) => {
       await runExperiment(loadExperiment(configPath), flags);
+    });
+
+  program
+    .command('worker')
+    .description('train runs that `fsmtl experiment --queue` put on a Redis queue, until stopped (Ctrl-C); see docs/distributed.md')
+    .option('--queue [url]', 'redis://[user:password@]host:port[/db] or rediss:// (default: FSMTL_REDIS_URL; password also from FSMTL_REDIS_PASSWORD)')
+    .option('--queue-name <name>', 'the BullMQ queue', DEFAULT_QUEUE_NAME)
+    .option('--jobs <n>', 'runs at once, one process each (default: the number of cores)', positiveInt('--jobs'))
+    .option('--threads <n>', 'the most threads a run may ask for here; runs planned with more are left to other workers (default: the number of cores)', positiveInt('--threads'))
+    .option('--data-dir <dir>', 'the data folder on this machine (default: FSMTL_DATA, else ../shared/data)')
+    .option('--stalled-seconds <s>', `a job whose worker died is taken again after about this long (default ${DEFAULT_STALLED_MS / 1000})`, positiveInt('--stalled-seconds'))
+    .option('--until-empty', 'exit once the queue has nothing left to run (e.g. as a Kubernetes Job)')
+    .action(async (flags: WorkerFlags) => {
+      const connection = parseQueueUrl(flags.queue === true || flags.queue === undefined ? undefined : flags.queue);
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const counts = await runQueueWorker({
+        connection,
+        queueName: flags.queueName,
+        jobs: flags.jobs,
+        maxThreads: flags.threads,
+        dataDir: flags.dataDir,
+        stalledMs: flags.stalledSeconds !== undefined ? flags.stalledSeconds * 1000 : undefined,
+        untilEmpty: flags.untilEmpty,
+        signal: controller.signal,
+        onLine: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
+      });
+      process.stdout.write(`${new Date().toISOString()} worker stopped: ${counts.done} run(s) done, ${counts.failed} failed, ${counts.refused} refusal(s)\n`);
     });
 
   program

@@ -29,6 +29,8 @@ export function createExperimentProgress(total: number, jobs: number, quiet = fa
         } else if (e.type === 'failed') {
           failed++;
           process.stderr.write(`${counter()} ${runName(e.run)}: FAILED: ${e.error}\n`);
+        } else if (e.type === 'retry') {
+          process.stderr.write(`${counter()} ${runName(e.run)}: ${e.error}; starting it again (attempt ${e.attempt})\n`);
         }
       },
       stop() {},
@@ -56,6 +58,10 @@ export function createExperimentProgress(total: number, jobs: number, quiet = fa
       } else if (e.type === 'progress') {
         fraction[e.slot] = e.fraction;
         bar?.update(Math.round(e.fraction * UNITS), { status: `epoch ${Math.min(e.epoch + 1, e.epochs)}/${e.epochs} ${e.phase}` });
+      } else if (e.type === 'retry') {
+        fraction[e.slot] = 0;
+        bar?.update(0, { status: 'restarting' });
+        multi.log(`${runName(e.run)}: ${e.error}; starting it again (attempt ${e.attempt})\n`);
       } else {
         fraction[e.slot] = 0;
         if (e.type === 'done') finished++;

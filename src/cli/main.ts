@@ -1,5 +1,5 @@
 // The `fsmtl` command line.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { BACKEND_NAMES, initEngine } from '../engine/setup.js';
 import { runTraining, runTrainingWithModel } from '../experiments/run.js';
@@ -7,30 +7,16 @@ import { parseExperiment } from '../experiments/spec.js';
 import { benchmarkTable, verdict } from '../experiments/report.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { saveCheckpoint } from '../io/checkpoint.js';
-import { EXTRACTOR_NAMES, type ExtractorArch } from '../model/extractor.js';
-import { BENCHMARK_NAMES, METHOD_NAMES, WEIGHTING_NAMES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
-import { FS_PRESET_NAMES, FS_PRESETS } from '../train/fs-presets.js';
+import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { FsmtlError } from '../util/errors.js';
+import { writeBytesAtomic } from '../io/files.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 import { addExperimentCommands, runExperiment } from './experiment-commands.js';
 import { addDoctorCommand } from './doctor.js';
 import { addModelCommands } from './model-commands.js';
+import { addConfigFlags, configFromFlags, parseNumber } from './config-flags.js';
 import { createProgress } from './progress.js';
 import { maskTable, methodLabel, perTaskTable } from './table.js';
-
-/** Decimal notation only: Number() would also read '0x10' as 16, '0b1' and '' as numbers. */
-const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
-
-function number(name: string, integer = false) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!DECIMAL.test(v) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'}, got '${v}'`);
-    }
-    return n;
-  };
-}
 
 function readConfigFile(path: string): TrainConfigInput {
   let text: string;
@@ -43,7 +29,7 @@ function readConfigFile(path: string): TrainConfigInput {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new FsmtlError(`config ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new FsmtlError(`config ${path} is not valid JSON: ${oneLine((e as Error).message)}`);
   }
   // [], true or null would otherwise train with the defaults (or fail deep inside).
   if (!isObject(json)) throw new FsmtlError(`config ${path} must hold a JSON object of settings, not ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
@@ -63,130 +49,21 @@ function checkWritable(path: string): void {
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** A block of the config file (fs, mr, se) with the flags' fields over it; a block that is not an object is left for the schema to name. */
-function mergeBlock(fromFile: unknown, fromFlags: Record<string, unknown>): never {
-  // Typed `never`: it goes into the config input unvalidated, and parseTrainConfig names whatever is wrong.
-  if (fromFile === undefined) return fromFlags as never;
-  if (!isObject(fromFile)) return fromFile as never;
-  return { ...fromFile, ...fromFlags } as never;
+/** Options shared by `train` and `demo`: a config file, every config field as a flag (src/cli/config-flags.ts), and --quiet. */
+function addTrainingOptions(cmd: Command, except: string[] = []): Command {
+  cmd.option('--config <file>', 'JSON config file (same fields as the flags; flags win)');
+  return addConfigFlags(cmd, except).option('--quiet', 'no progress output');
 }
 
-/** Options shared by `train` and `demo`, mapped onto the config (flags override the config file). */
-function addTrainingOptions(cmd: Command): Command {
-  return cmd
-    .option('--config <file>', 'JSON config file (same fields as the flags; flags win)')
-    .option('--data-dir <dir>', 'folder with the datasets (default: $FSMTL_DATA, else ../shared/data)')
-    .option('--data <manifest>', 'your own tasks: a data manifest, JSON (docs/data-manifest.md); replaces --benchmark')
-    .option('--keep <p>', "keep ratio p, in (0, 1]: of the shared parameters (fs, efs, rs) or of each layer's units (tr, mr)", number('--keep'))
-    .option('--epochs <n>', 'training epochs', number('--epochs', true))
-    .option('--seed <n>', 'random seed (weights, batch order, masks)', number('--seed', true))
-    .addOption(new Option('--arch <arch>', 'shared extractor').choices(EXTRACTOR_NAMES))
-    .option('--batch-size <n>', 'examples per task in each step', number('--batch-size', true))
-    .option('--lr <rate>', 'Adam learning rate', number('--lr'))
-    .option('--train-per-task <n>', 'hetero3: training examples per task', number('--train-per-task', true))
-    .option('--train-size <n>', 'multimnist, morpho, celeba: training images', number('--train-size', true))
-    .option('--test-per-task <n>', 'test examples per task', number('--test-per-task', true))
-    .option('--validation <fraction>', 'fraction of the training examples held out to choose on (0: none)', number('--validation'))
-    .option('--attributes <names>', 'celeba: comma-separated attributes, one binary task each', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
-    .option('--image-size <n>', 'celeba: side of the square face images', number('--image-size', true))
-    .addOption(new Option('--backend <name>', 'tensor engine').choices([...BACKEND_NAMES]))
-    .addOption(
-      new Option('--preset <name>', `FS/EFS: a named configuration for the options below and --keep (any you give win): ${FS_PRESET_NAMES.map((n) => `${n} = ${FS_PRESETS[n].summary}`).join('; ')}`).choices([...FS_PRESET_NAMES]),
-    )
-    .option('--warmup <epochs>', 'FS: dense epochs before the first mask', number('--warmup', true))
-    .option('--interval <epochs>', 'FS: recompute masks every n epochs', number('--interval', true))
-    .option('--fisher-samples <n>', 'FS: examples per Fisher estimate (N)', number('--fisher-samples', true))
-    .addOption(new Option('--fisher-label <label>', 'FS: log-probability of which label').choices(['predicted', 'true', 'exact']))
-    .addOption(new Option('--scope <scope>', 'FS/RS: top-K over the whole extractor, per layer or per unit').choices(['global', 'layer', 'unit']))
-    .addOption(new Option('--schedule <schedule>', 'FS: keep ratio p from the first mask, or annealed from 1 to p').choices(['fixed', 'anneal']))
-    .option('--anneal-epochs <n>', 'FS: mask updates over which p is annealed', number('--anneal-epochs', true))
-    .addOption(new Option('--normalize <how>', 'FS: rescale Fisher per layer before a global top-K').choices(['none', 'layer']))
-    .option('--diversity <lambda>', "FS: overlap control, own Fisher quantile minus lambda × the other tasks' mean", number('--diversity'))
-    .option('--smoothing <beta>', 'FS: exponential average of Fisher across recomputes, beta in [0, 1)', number('--smoothing'))
-    .addOption(new Option('--placement <where>', 'FS/RS: mask in forward and update (Eqs. 3-4) or update only (Eq. 4)').choices(['forward', 'update']))
-    .addOption(new Option('--weighting <name>', 'how the tasks\' shared gradients are combined').choices([...WEIGHTING_NAMES]))
-    .option('--roaming-epochs <n>', 'MR: epochs over which unit subsets roam (default: half the epochs)', number('--roaming-epochs', true))
-    .option('--se-reduction <r>', 'SE: bottleneck reduction of the squeeze-and-excitation blocks', number('--se-reduction', true))
-    .option('--quiet', 'no progress output');
-}
-
-interface TrainingFlags {
+export interface TrainingFlags extends Record<string, unknown> {
   config?: string;
-  dataDir?: string;
-  data?: string;
-  keep?: number;
-  epochs?: number;
-  seed?: number;
-  arch?: ExtractorArch;
-  batchSize?: number;
-  lr?: number;
-  trainPerTask?: number;
-  trainSize?: number;
-  testPerTask?: number;
-  validation?: number;
-  attributes?: string[];
-  imageSize?: number;
-  backend?: TrainConfig['backend'];
-  preset?: TrainConfig['preset'];
-  warmup?: number;
-  interval?: number;
-  fisherSamples?: number;
-  fisherLabel?: TrainConfig['fs']['label'];
-  scope?: TrainConfig['fs']['scope'];
-  placement?: TrainConfig['fs']['placement'];
-  schedule?: TrainConfig['fs']['schedule'];
-  annealEpochs?: number;
-  normalize?: TrainConfig['fs']['normalize'];
-  diversity?: number;
-  smoothing?: number;
-  weighting?: TrainConfig['weighting'];
-  roamingEpochs?: number;
-  seReduction?: number;
   quiet?: boolean;
 }
 
-function configFrom(flags: TrainingFlags, extra: Partial<TrainConfigInput> = {}): TrainConfigInput {
+/** The config input from a command's flags over its config file. */
+export function configFrom(flags: TrainingFlags, except: string[] = []): TrainConfigInput {
   const file = flags.config ? readConfigFile(flags.config) : {};
-  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  const fs = defined({
-    warmupEpochs: flags.warmup,
-    interval: flags.interval,
-    samples: flags.fisherSamples,
-    label: flags.fisherLabel,
-    scope: flags.scope,
-    placement: flags.placement,
-    schedule: flags.schedule,
-    annealEpochs: flags.annealEpochs,
-    normalize: flags.normalize,
-    diversity: flags.diversity,
-    smoothing: flags.smoothing,
-  });
-  return {
-    ...file,
-    ...defined({
-      dataDir: flags.dataDir,
-      data: flags.data,
-      keep: flags.keep,
-      epochs: flags.epochs,
-      seed: flags.seed,
-      arch: flags.arch,
-      batchSize: flags.batchSize,
-      lr: flags.lr,
-      trainPerTask: flags.trainPerTask,
-      trainSize: flags.trainSize,
-      testPerTask: flags.testPerTask,
-      validation: flags.validation,
-      attributes: flags.attributes,
-      imageSize: flags.imageSize,
-      backend: flags.backend,
-      preset: flags.preset,
-      weighting: flags.weighting,
-    }),
-    ...defined(extra),
-    fs: mergeBlock(file.fs, fs),
-    mr: mergeBlock(file.mr, defined({ roamingEpochs: flags.roamingEpochs })),
-    se: mergeBlock(file.se, defined({ reduction: flags.seReduction })),
-  };
+  return configFromFlags(flags, file as Record<string, unknown>, except) as TrainConfigInput;
 }
 
 /**
@@ -209,6 +86,9 @@ const DEMO = {
   ].join('\n'),
 };
 
+/** Config fields the demo takes its own way (lists: --benchmark a,b and --methods). */
+const DEMO_OWN_FLAGS = ['benchmark', 'method'];
+
 function printResults(results: TrainResult[]): void {
   const r0 = results[0];
   process.stdout.write(`\n${r0.benchmark.name} (${r0.benchmark.kind}; ${r0.benchmark.tasks.join(', ')}), engine ${r0.engine.backend}\n\n`);
@@ -229,12 +109,10 @@ export function buildProgram(): Command {
     program
       .command('train')
       .description('train one method on one benchmark, print per-task metrics and write a JSON result')
-      .addOption(new Option('--benchmark <name>', 'benchmark').choices([...BENCHMARK_NAMES]))
-      .addOption(new Option('--method <name>', 'method').choices([...METHOD_NAMES]))
       .option('--out <file>', 'write the JSON result here')
       .option('--save <file>', 'write a checkpoint of the trained model (safetensors) here'),
-  ).action(async (flags: TrainingFlags & { benchmark?: TrainConfig['benchmark']; method?: TrainConfig['method']; out?: string; save?: string }) => {
-    const input = parseTrainConfig(configFrom(flags, { benchmark: flags.benchmark, method: flags.method }));
+  ).action(async (flags: TrainingFlags & { out?: string; save?: string }) => {
+    const input = parseTrainConfig(configFrom(flags));
     // Found now, not after the training: a folder that cannot be written to.
     for (const path of [flags.out, flags.save]) if (path) checkWritable(path);
     const engine = await initEngine({ backend: input.backend });
@@ -262,7 +140,7 @@ export function buildProgram(): Command {
     printResults([result]);
     process.stdout.write(saved);
     if (flags.out) {
-      writeFileAtomic(flags.out, JSON.stringify(result, null, 2) + '\n');
+      writeBytesAtomic(flags.out, JSON.stringify(result, null, 2) + '\n');
       process.stdout.write(`Result written to ${flags.out}\n`);
     }
   });
@@ -276,8 +154,9 @@ export function buildProgram(): Command {
       .option('--benchmark <names>', 'comma-separated benchmarks', DEMO.benchmarks.join(','))
       .option('--methods <names>', 'comma-separated methods', DEMO.methods.join(','))
       .option('--seeds <list>', 'comma-separated seeds (mean ± std when several)', '0')
-      .option('--jobs <n>', 'runs at once, one process each (default: the number of cores)', number('--jobs', true))
+      .option('--jobs <n>', 'runs at once, one process each (default: the number of cores)', parseNumber('--jobs', true))
       .option('--out-dir <dir>', 'where the runs and the report go (finished runs are reused when run again)', 'runs/demo'),
+    DEMO_OWN_FLAGS,
   ).action(async (flags: TrainingFlags & { benchmark: string; methods: string; seeds: string; jobs?: number; outDir: string }) => {
     const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
     // Parsed here, after commander: its InvalidArgumentError would end the command without a message.
@@ -286,15 +165,19 @@ export function buildProgram(): Command {
       return Number(s);
     });
     if (!seeds.length) throw new FsmtlError('--seeds: give at least one seed, e.g. --seeds 0,1,2');
-    // Flags win over the demo's short settings; keep, seed and weighting are the experiment's own fields.
-    const { keep, seed, weighting, ...train } = { ...DEMO.train, ...configFrom(flags) } as Record<string, unknown>;
+    // Flags win over the demo's short settings; keep, seed, weighting and architecture are the experiment's own fields.
+    const { keep, seed, weighting, architecture, ...train } = { ...DEMO.train, ...configFrom(flags, DEMO_OWN_FLAGS) } as Record<string, unknown>;
     if (seed !== undefined) throw new FsmtlError('demo takes --seeds (a list), not --seed');
     const experiment = parseExperiment(
       {
         name: 'demo',
         description: `fsmtl demo: ${list(flags.methods).join(', ')} with the same data and budget on ${list(flags.benchmark).join(' and ')}.`,
         benchmarks: list(flags.benchmark),
-        methods: list(flags.methods).map((method) => ({ method, ...(weighting !== undefined && method !== 'stl' ? { weighting } : {}) })),
+        methods: list(flags.methods).map((method) => ({
+          method,
+          ...(weighting !== undefined && method !== 'stl' ? { weighting } : {}),
+          ...(architecture !== undefined && method !== 'stl' && method !== 'se' ? { architecture } : {}),
+        })),
         seeds,
         keep: [keep ?? DEMO.keep],
         train,

@@ -1,6 +1,6 @@
 // `fsmtl export` and `fsmtl predict`: a task's stand-alone sparse model, and predictions from a model file.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import { BACKEND_NAMES, initEngine } from '../engine/setup.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { exportTask, saveTaskModel, taskModelSize, type ExportLayout, type TaskModel, type TaskModelSize } from '../io/export.js';
@@ -8,6 +8,7 @@ import { writeBytesAtomic } from '../io/files.js';
 import { loadModelFile, modelFileNetworks } from '../io/model-file.js';
 import { checkInputShape, readImages } from '../io/predict-input.js';
 import { formatCsv, formatJson, formatPreview, type TaskPredictions } from '../io/predict-output.js';
+import { mapFiles } from '../io/maps.js';
 import { Predictor } from '../io/predictor.js';
 import type { SparsePolicy } from '../io/sparse-crossover.js';
 import { MASKED_METHODS, type TrainConfig } from '../train/config.js';
@@ -70,28 +71,37 @@ export function addModelCommands(program: Command): void {
     .option('--task <name>', 'only this task (default: every task of a checkpoint)')
     .option('--out <file>', 'write the predictions here: CSV if it ends in .csv, else JSON')
     .option('--rows <n>', 'rows of predictions to print', rowsOption, 10)
+    .option('--maps <dir>', 'per-pixel tasks: write their maps into this folder (segmentation: palette PNG of class indices; depth: 16-bit PNG of depth × 1000)')
+    .addOption(new Option('--map-format <format>', 'format of --maps: one PNG per input, or one .npy per task ([n, height, width])').choices(['png', 'npy']).default('png'))
     .addOption(new Option('--backend <name>', 'tensor engine').choices([...BACKEND_NAMES]))
     .addOption(
       new Option('--path <path>', 'auto: compute with only the kept weights where that is faster (docs/sparse-inference.md); sparse or dense: always that way')
         .choices(['auto', 'sparse', 'dense'])
         .default('auto'),
     )
-    .action(async (modelPath: string, inputPath: string, flags: { task?: string; out?: string; rows: number; backend?: TrainConfig['backend']; path: SparsePolicy }) => {
+    .action(async (modelPath: string, inputPath: string, flags: { task?: string; out?: string; rows: number; maps?: string; mapFormat: 'png' | 'npy'; backend?: TrainConfig['backend']; path: SparsePolicy }) => {
       const file = loadModelFile(modelPath);
       const networks = modelFileNetworks(file, flags.task);
       const input = readImages(inputPath, networks[0].inputShape);
       checkInputShape(input, networks[0].inputShape, inputPath);
       await initEngine({ backend: flags.backend });
       const paths = new Set<string>();
+      const written: string[] = [];
       const preds: TaskPredictions[] = networks.map((net) => {
         const p = new Predictor(net, { path: flags.path });
         try {
           paths.add(p.sparseFor(Math.min(input.n, BATCH)) ? 'sparse' : 'dense');
+          const maps = flags.maps ? p.decodeMaps(input.x, input.n) : null;
+          if (maps) {
+            for (const f of mapFiles(net.task, maps, input.n, flags.mapFormat)) writeBytesAtomic(join(flags.maps!, f.name), f.bytes);
+            written.push(`${net.task} (${flags.mapFormat === 'npy' ? `${net.task}.npy` : `${input.n} PNG${input.n === 1 ? '' : 's'} in ${net.task}/`})`);
+          }
           return { task: net.task, predictions: p.decode(input.x, input.n, BATCH) };
         } finally {
           p.dispose();
         }
       });
+      if (flags.maps && !written.length) throw new FsmtlError(`--maps: no task of ${modelPath} predicts per pixel`);
       const kind = `${file.kind === 'checkpoint' ? `checkpoint, ${file.checkpoint.config.method}` : `task model, ${file.model.kind}`}; ${[...paths].join(' and ')} path`;
       const resized = input.resized ? `, ${input.resized} of them centre-cropped and resized to the model's size` : '';
       process.stdout.write(`${int(input.n)} image${input.n === 1 ? '' : 's'} (${input.shape.join('×')}, ${input.format}${resized}) from ${inputPath}; model ${modelPath} (${kind})\n\n`);
@@ -104,5 +114,6 @@ export function addModelCommands(program: Command): void {
         writeBytesAtomic(flags.out, text);
         process.stdout.write(`\nPredictions written to ${flags.out}\n`);
       }
+      if (written.length) process.stdout.write(`\nMaps written to ${flags.maps}: ${written.join(', ')}\n`);
     });
 }

@@ -14,7 +14,8 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 /** Method label with its keep ratio where it has one. */
 export function methodLabel(r: TrainResult): string {
   const m = r.config.method.toUpperCase() + (r.config.weighting !== 'ew' ? `+${r.config.weighting.toUpperCase()}` : '');
-  return r.masks ? `${m} (p=${r.config.keep})` : m;
+  const arch = r.config.architecture && r.config.architecture !== 'hps' ? ` [${r.config.architecture}]` : '';
+  return (r.masks ? `${m} (p=${r.config.keep})` : m) + arch;
 }
 
 /** One row per task and method with the task's metrics (tasks of different kinds have different columns), plus the averages. */

@@ -1,8 +1,8 @@
 // Per-process cache of decoded data files, so that several runs in one process decode each file once.
 // Keyed by decoder kind and real path; an entry is dropped when the file's size or mtime changes.
 // Cached arrays are shared: callers must not modify them.
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, realpathSync, statSync } from '../util/fs.js';
+import { resolve } from 'pathe';
 import { FsmtlError } from '../util/errors.js';
 
 interface Entry {

@@ -2,8 +2,8 @@
 // (src/data/celeba.ts reads it; CelebA may not be redistributed, so fsmtl ships no images). Every chosen
 // attribute is a binary task on the same face images; CelebA's own partition gives train, validation
 // and test. The images are the central 178×178 square of the aligned faces, resized to size × size RGB.
-import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { join } from 'pathe';
+import { existsSync } from '../util/fs.js';
 import { FsmtlError } from '../util/errors.js';
 import { CELEBA_ATTR_FILE, DEFAULT_CELEBA_ATTRIBUTES, readCelebA, type CelebASplit } from './celeba.js';
 import { resolveDataDir } from './sources.js';

@@ -9,8 +9,8 @@
 // image is squeezed to a square. Then a bilinear resize to size×size with antialiasing (PIL-like, so
 // shrinking 178 → 64 averages every pixel instead of sampling a few), RGB in [0, 1], HWC.
 // Labels: 1 where the attribute is present (+1), 0 where absent (−1), one column per chosen attribute.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, statSync } from '../util/fs.js';
+import { join } from 'pathe';
 import { FsmtlError } from '../util/errors.js';
 import { readText } from './cache.js';
 import { centerSquare, resizeBilinear } from './image.js';

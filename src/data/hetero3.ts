@@ -17,7 +17,7 @@ import { classHistogram } from './labels.js';
 import { checkCount, checkInteger, expect28, gatherSplit, stratifiedSample, stratifiedSplit } from './select.js';
 import { loadFashionMnist, loadKmnist, loadMnist, resolveDataDir, type ImageSet } from './sources.js';
 import { TEN_CLASSES, type Benchmark, type TaskData } from './types.js';
-import { realpathSync } from 'node:fs';
+import { realpathSync } from '../util/fs.js';
 
 export interface Hetero3Options {
   /** Data directory (default: resolveDataDir()). */

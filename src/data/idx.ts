@@ -1,7 +1,8 @@
 // IDX reader (the MNIST file format): big-endian header `00 00 <dtype> <ndims>`, ndims uint32
 // dimensions, then the row-major payload. Files may be gzip-compressed; that is detected from the
 // gzip magic bytes (1f 8b), never from the file name.
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'fflate';
+import { crc32 } from '../util/crc32.js';
 import { FsmtlError } from '../util/errors.js';
 import { readCached } from './cache.js';
 
@@ -33,12 +34,16 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** Decompresses gzip data if it starts with the gzip magic bytes; otherwise returns it unchanged. */
 export function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
   if (!isGzip(bytes)) return bytes;
-  let out: Buffer;
+  let out: Uint8Array;
   try {
     out = gunzipSync(bytes);
   } catch (e) {
     throw new FsmtlError(`${name}: corrupt gzip data (${(e as Error).message})`);
   }
+  // fflate checks neither the trailer's CRC-32 nor its length (mod 2^32): check them here.
+  const t = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 8, 8);
+  if (t.getUint32(0, true) !== crc32(out)) throw new FsmtlError(`${name}: corrupt gzip data (CRC-32 does not match)`);
+  if (t.getUint32(4, true) !== out.length % 2 ** 32) throw new FsmtlError(`${name}: corrupt gzip data (length does not match)`);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 

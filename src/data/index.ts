@@ -4,6 +4,8 @@ import { buildHetero3, type Hetero3Options } from './hetero3.js';
 import { buildMultiMnist, type MultiMnistOptions } from './multimnist.js';
 import { buildMorpho, type MorphoOptions } from './morpho.js';
 import { buildCelebA, type CelebABenchmarkOptions } from './celeba-benchmark.js';
+import { buildScenes, type ScenesOptions } from './scenes.js';
+import { buildCityscapes, buildNyuv2, type DenseNpyOptions } from './dense-npy.js';
 import { loadDataManifest } from './manifest.js';
 import type { Benchmark } from './types.js';
 
@@ -41,6 +43,8 @@ export {
 export { stratifiedSample, stratifiedSplit, stratifiedQuotas } from './select.js';
 export { buildMorpho, MORPHO_DATA_SEED, type MorphoOptions } from './morpho.js';
 export { buildCelebA, type CelebABenchmarkOptions } from './celeba-benchmark.js';
+export { buildScenes, composeScenes, SCENE_CLASSES, type ScenesOptions, type SceneSet } from './scenes.js';
+export { buildCityscapes, buildNyuv2, type DenseNpyOptions } from './dense-npy.js';
 export { withValidation, VALIDATION_SEED } from './validation.js';
 export { loadDataManifest, dataManifestHash, manifestSchema, DEFAULT_TEST_FRACTION, type DataManifest } from './manifest.js';
 export { readDataManifest } from './manifest-schema.js';
@@ -67,6 +71,9 @@ export interface BenchmarkOptionsByName {
   multimnist: MultiMnistOptions;
   morpho: MorphoOptions;
   celeba: CelebABenchmarkOptions;
+  scenes: ScenesOptions;
+  cityscapes: DenseNpyOptions;
+  nyuv2: DenseNpyOptions;
   data: { seed: number; manifest: string };
 }
 export type BenchmarkName = keyof BenchmarkOptionsByName;
@@ -124,6 +131,27 @@ const REGISTRY: Record<BenchmarkName, Entry> = {
     fromSettings: (c) =>
       buildCelebA({ dataDir: c.dataDir, seed: 0, attributes: c.attributes, imageSize: c.imageSize, trainSize: c.trainSize, valSize: c.testPerTask, testSize: c.testPerTask }),
     describe: "CelebA from your copy (--data-dir): binary attributes of face images, the paper's multi-label setting",
+  },
+  scenes: {
+    build: buildScenes,
+    options: ['dataDir', 'seed', 'trainSize', 'testSize', 'size', 'dataSeed'],
+    settings: ['trainSize', 'testPerTask', 'imageSize'],
+    fromSettings: (c) => buildScenes({ dataDir: c.dataDir, seed: 0, trainSize: c.trainSize, testSize: c.testPerTask, size: c.imageSize }),
+    describe: 'scenes of occluding MNIST and Fashion-MNIST glyphs: per-pixel class (21) and depth (docs/scenes.md)',
+  },
+  cityscapes: {
+    build: buildCityscapes,
+    options: ['dataDir', 'seed', 'trainSize', 'testSize', 'classes'],
+    settings: ['trainSize', 'testPerTask'],
+    fromSettings: (c) => buildCityscapes({ dataDir: c.dataDir, seed: 0, trainSize: c.trainSize, testSize: c.testPerTask }),
+    describe: "Cityscapes from your MTAN/LibMTL preprocessed copy (--data-dir): 7-class segmentation and depth, the paper's Table 2",
+  },
+  nyuv2: {
+    build: buildNyuv2,
+    options: ['dataDir', 'seed', 'trainSize', 'testSize'],
+    settings: ['trainSize', 'testPerTask'],
+    fromSettings: (c) => buildNyuv2({ dataDir: c.dataDir, seed: 0, trainSize: c.trainSize, testSize: c.testPerTask }),
+    describe: 'NYUv2 from your MTAN/LibMTL preprocessed copy (--data-dir): 13-class segmentation and depth',
   },
   data: {
     build: (o: { manifest: string }) => loadDataManifest(o.manifest),

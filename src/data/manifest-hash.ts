@@ -2,8 +2,9 @@
 // formatting does not count) and the bytes of every file it references, each under its path relative
 // to the manifest's folder. Changing a data file changes the hash; moving the folder does not. Only
 // bytes are hashed (an image index is parsed to list its images), nothing is decoded.
-import { createHash } from 'node:crypto';
-import { dirname, isAbsolute, posix } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { dirname, isAbsolute, posix } from 'pathe';
 import { readBytes } from './cache.js';
 import { readCsvFile } from './csv.js';
 import { PART_NAMES, readDataManifest, type DataManifest } from './manifest-schema.js';
@@ -54,12 +55,12 @@ export function manifestFiles(m: DataManifest, dir: string): string[] {
 export function dataManifestHash(path: string): string {
   const m = readDataManifest(path);
   const dir = dirname(path);
-  const h = createHash('sha256');
-  h.update(`${FORMAT}\n${canonicalJson(m)}\n`);
+  const h = sha256.create();
+  h.update(utf8ToBytes(`${FORMAT}\n${canonicalJson(m)}\n`));
   for (const file of manifestFiles(m, dir)) {
     const bytes = readBytes(manifestPath(dir, file));
-    h.update(`${file}\n${bytes.length}\n`);
+    h.update(utf8ToBytes(`${file}\n${bytes.length}\n`));
     h.update(bytes);
   }
-  return h.digest('hex').slice(0, 16);
+  return bytesToHex(h.digest()).slice(0, 16);
 }

@@ -3,7 +3,7 @@
 // the manifest file and the field path, e.g. "houses.json: tasks[1] ('price').targt: unknown field
 // (did you mean 'target'?)".
 import { z } from 'zod';
-import { FsmtlError } from '../util/errors.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 import { readText } from './cache.js';
 
 const path = z.string().min(1, 'a file path cannot be empty');
@@ -259,7 +259,7 @@ export function readDataManifest(file: string): DataManifest {
     raw = JSON.parse(readText(file));
   } catch (e) {
     if (e instanceof FsmtlError) throw e;
-    throw new FsmtlError(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    throw new FsmtlError(`${file}: not valid JSON (${oneLine((e as Error).message)})`);
   }
   return parseDataManifest(raw, file);
 }

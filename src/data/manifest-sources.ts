@@ -1,7 +1,7 @@
 // The files a data manifest names, read with fsmtl's readers: inputs as float32 rows (CSV columns,
 // .npy/.npz/IDX arrays, or an image folder with a CSV index) and label columns (CSV columns or array
 // values). Paths are relative to the manifest's folder.
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'pathe';
 import { FsmtlError } from '../util/errors.js';
 import { readBytes } from './cache.js';
 import { parseDecimal, readCsvFile, type CsvTable } from './csv.js';

@@ -3,7 +3,7 @@
 // Tasks that share one input set are homogeneous (aligned examples, one input array); tasks with
 // their own inputs make the benchmark heterogeneous. Held-out examples come from a permutation seeded
 // by split.seed alone (Rng.derive(seed, 'manifest/split')), so every run sees the same split.
-import { basename, dirname, extname, relative } from 'node:path';
+import { basename, dirname, extname, relative } from 'pathe';
 import { taskKind, taskSpecSchema } from '../tasks/registry.js';
 import type { TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
@@ -155,6 +155,8 @@ function gather(src: Float32Array, rows: Int32Array | null, width: number): Floa
 function describeSpec(spec: TaskSpec): string {
   if (spec.kind === 'multiclass') return `multiclass, ${spec.classes} classes${spec.classNames ? `: ${spec.classNames.join(', ')}` : ''}`;
   if (spec.kind === 'binary') return `binary${spec.classNames ? `, 0 = ${spec.classNames[0]}, 1 = ${spec.classNames[1]}` : ''}`;
+  if (spec.kind === 'segmentation') return `segmentation, ${spec.classes} classes per pixel of ${spec.height}×${spec.width}`;
+  if (spec.kind === 'depth') return `depth per pixel of ${spec.height}×${spec.width}${spec.unit ? ` in ${spec.unit}` : ''}`;
   return `regression, ${spec.targets} target${spec.targets > 1 ? 's' : ''}${spec.targetNames ? `: ${spec.targetNames.join(', ')}` : ''}`;
 }
 

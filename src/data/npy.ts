@@ -3,7 +3,7 @@
 // FsmtlError naming the file.
 import { inflateSync } from 'fflate';
 import { crc32 } from '../util/crc32.js';
-import { FsmtlError } from '../util/errors.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 import { readCached } from './cache.js';
 
 export type NpyDtype =
@@ -138,7 +138,7 @@ class HeaderParser {
       this.ws();
       if (this.s[this.i] !== ':') this.fail(`expected ':' at offset ${this.i}`);
       this.i++;
-      out[k] = this.value();
+      Object.defineProperty(out, k, { value: this.value(), enumerable: true, writable: true, configurable: true });
       this.ws();
       if (this.s[this.i] === ',') this.i++;
       else if (this.s[this.i] !== '}') this.fail(`expected ',' or '}' at offset ${this.i}`);
@@ -242,6 +242,9 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
 
 const hex32 = (v: number) => `0x${v.toString(16).padStart(8, '0')}`;
 
+/** A member name as it may appear in a one-line message. */
+const shown = (s: string) => oneLine(s, 80);
+
 interface ZipEntry {
   name: string;
   flags: number;
@@ -324,10 +327,10 @@ function zipEntries(bytes: Uint8Array, name: string): ZipEntry[] {
     const nameBytes = bytes.subarray(p + 46, p + 46 + nameLen);
     const member = (flags & 0x800 ? utf8 : latin1).decode(nameBytes);
     const fail = (what: string): never => {
-      throw new FsmtlError(`${name}[${member}]: corrupt .npz (zip) member (${what})`);
+      throw new FsmtlError(`${name}[${shown(member)}]: corrupt .npz (zip) member (${what})`);
     };
     const [usize, csize, offset] = zip64Sizes(v, p + 46 + nameLen, extraLen, [u32(p + 24), u32(p + 20), u32(p + 42)], fail);
-    if (flags & 0x1) throw new FsmtlError(`${name}[${member}]: encrypted zip members are not supported`);
+    if (flags & 0x1) throw new FsmtlError(`${name}[${shown(member)}]: encrypted zip members are not supported`);
     // The local header must describe the same member as the central directory.
     if (u32(offset) !== 0x04034b50) fail(`no local header at offset ${offset}`);
     const lNameLen = u16(offset + 26);
@@ -335,7 +338,7 @@ function zipEntries(bytes: Uint8Array, name: string): ZipEntry[] {
     if (offset + 30 + lNameLen + lExtraLen > bytes.length) fail('truncated local header');
     const lName = bytes.subarray(offset + 30, offset + 30 + lNameLen);
     if (lName.length !== nameBytes.length || lName.some((b, i) => b !== nameBytes[i])) {
-      fail(`local header names it '${(flags & 0x800 ? utf8 : latin1).decode(lName)}'`);
+      fail(`local header names it '${shown((flags & 0x800 ? utf8 : latin1).decode(lName))}'`);
     }
     if (u16(offset + 8) !== method) fail(`compression method ${u16(offset + 8)} in the local header, ${method} in the central directory`);
     // With a data descriptor (flag bit 3) the local header's CRC and sizes may be zero.
@@ -367,13 +370,13 @@ export function parseNpz(bytes: Uint8Array, name: string): Record<string, NpyArr
   }
   const out: Record<string, NpyArray> = {};
   for (const e of zipEntries(bytes, name)) {
-    const where = `${name}[${e.name}]`;
+    const where = `${name}[${shown(e.name)}]`;
     if (e.name.endsWith('/')) continue;
     if (!e.name.endsWith('.npy')) {
-      throw new FsmtlError(`${name}: unexpected member '${e.name}' in .npz archive (expected only .npy files)`);
+      throw new FsmtlError(`${name}: unexpected member '${shown(e.name)}' in .npz archive (expected only .npy files)`);
     }
     const key = e.name.slice(0, -4);
-    if (key in out) throw new FsmtlError(`${name}: member '${e.name}' appears twice in the .npz archive`);
+    if (Object.hasOwn(out, key)) throw new FsmtlError(`${name}: member '${shown(e.name)}' appears twice in the .npz archive`);
     const raw = bytes.subarray(e.offset, e.offset + e.csize);
     let content: Uint8Array;
     if (e.method === 0) content = raw;
@@ -391,14 +394,15 @@ export function parseNpz(bytes: Uint8Array, name: string): Record<string, NpyArr
     if (crc !== e.crc) {
       throw new FsmtlError(`${where}: CRC-32 mismatch (archive says ${hex32(e.crc)}, data has ${hex32(crc)}): the .npz file is corrupt`);
     }
-    out[key] = parseNpy(content, where);
+    // defineProperty: a member named '__proto__.npy' must be an array, not the object's prototype.
+    Object.defineProperty(out, key, { value: parseNpy(content, where), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
 
 /** Returns one array of an .npz, with an error listing the keys present if it is missing. */
 export function npzArray(npz: Record<string, NpyArray>, key: string, name: string): NpyArray {
-  const a = npz[key];
+  const a = Object.hasOwn(npz, key) ? npz[key] : undefined;
   if (!a) {
     const keys = Object.keys(npz);
     throw new FsmtlError(`${name}: no array '${key}' in .npz (has: ${keys.length ? keys.join(', ') : 'nothing'})`);

@@ -1,8 +1,7 @@
 // Where the datasets are, and loaders for MNIST, Fashion-MNIST and Kuzushiji-MNIST (KMNIST).
 // Loaders return raw uint8 images and validated labels; benchmarks (hetero3, multimnist) build on them.
-import { statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cwd, env as getEnv, statSync } from '../util/fs.js';
+import { dirname, join, resolve } from 'pathe';
 import { FsmtlError } from '../util/errors.js';
 import { expectIdxDims, readIdxFile } from './idx.js';
 import { checkCounts, validateLabels } from './labels.js';
@@ -60,14 +59,16 @@ export function resolveDataDir(dir?: string): string {
     if (!isDir(abs)) throw new FsmtlError(`data directory ${dir} not found (or not a directory)`);
     return abs;
   }
-  const env = process.env.FSMTL_DATA;
+  const env = getEnv('FSMTL_DATA');
   if (env !== undefined && env !== '') {
     const abs = resolve(env);
     if (!isDir(abs)) throw new FsmtlError(`data directory FSMTL_DATA=${env} not found (or not a directory)`);
     return abs;
   }
   const tried = new Set<string>();
-  const starts = [process.cwd(), dirname(fileURLToPath(import.meta.url))];
+  // This package's own location, when it is a file (not when bundled into a page).
+  const here = import.meta.url.startsWith('file:') ? [dirname(decodeURIComponent(new URL(import.meta.url).pathname))] : [];
+  const starts = [cwd(), ...here];
   for (const start of starts) {
     let d = resolve(start);
     for (;;) {
@@ -82,7 +83,7 @@ export function resolveDataDir(dir?: string): string {
     }
   }
   throw new FsmtlError(
-    `no data directory found: FSMTL_DATA is not set and there is no shared/data folder above ${process.cwd()} ` +
+    `no data directory found: FSMTL_DATA is not set and there is no shared/data folder above ${cwd()} ` +
       `(looked in ${[...tried].join(', ')}); pass a data directory or set FSMTL_DATA`,
   );
 }

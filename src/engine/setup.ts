@@ -3,14 +3,17 @@
 // on the wasm backend, when built) > wasm (with fsmtl's kernels) > cpu.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { registerCpuResizeNearestGrad } from './resize-nearest.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { FsmtlError } from '../util/errors.js';
-import { nativeStatus, type NativeStatus } from './native/addon.js';
+import type { NativeStatus } from './native/addon.js';
 import './wasm/install.js';
-import './native/install.js';
 
-/** Engines a user can ask for; 'auto' picks tfjs-node, then native, then wasm, then cpu. */
-export const BACKEND_NAMES = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const;
+// tfjs-backend-cpu's ResizeNearestNeighborGrad is wrong for batches > 1 (see ./resize-nearest.ts).
+registerCpuResizeNearestGrad();
+
+/** Engines a user can ask for; 'auto' picks tfjs-node, then native, then wasm, then cpu ('webgpu' and 'webgl': in a browser). */
+export const BACKEND_NAMES = ['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'webgpu', 'webgl'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface EngineInfo {
@@ -28,6 +31,38 @@ export interface EngineOptions {
   backend?: BackendName;
   /** Threads: the BLAS's for native, wasm's for wasm; default: all cores. */
   threads?: number;
+}
+
+/**
+ * What differs between Node and a browser. Node's (node-platform.ts: the native addon, wasm threads on
+ * worker_threads) is loaded by initEngine; a page's comes from the browser entry (src/web/platform.ts).
+ */
+export interface EnginePlatform {
+  /** The native addon's status (Node only; loading it loads the BLAS). */
+  nativeStatus?(): NativeStatus;
+  /** Runs a backend start (Node: without the handlers emscripten installs on `process`). */
+  guard<T>(fn: () => Promise<T>): Promise<T>;
+  /** Default wasm thread count. */
+  defaultThreads(): number;
+  /** Makes the 'wasm' backend start with `threads` threads; false when it cannot. */
+  useWasmThreads(threads: number): boolean;
+}
+
+const plain: EnginePlatform = { guard: (fn) => fn(), defaultThreads: () => 1, useWasmThreads: () => false };
+let platform: EnginePlatform | undefined;
+// A variable specifier keeps the Node platform (and so the addon) out of browser bundles.
+const NODE_PLATFORM = './node-platform.js';
+const inNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+
+/** Sets the platform (the browser entry does); initEngine otherwise loads Node's, or a single-threaded one. */
+export function useEnginePlatform(p: EnginePlatform): void {
+  platform = p;
+}
+
+/** The platform in use (loading Node's on first use in Node). */
+export async function enginePlatform(): Promise<EnginePlatform> {
+  platform ??= inNode ? ((await import(NODE_PLATFORM)) as { nodePlatform: EnginePlatform }).nodePlatform : plain;
+  return platform;
 }
 
 let current: EngineInfo | undefined;
@@ -67,28 +102,22 @@ async function tryTfjsNode(): Promise<boolean> {
   }
 }
 
-/** Emscripten's Node glue re-throws every uncaught exception and prints its whole minified source; drop its handlers. */
-async function withoutEmscriptenHandlers<T>(fn: () => Promise<T>): Promise<T> {
-  const events = ['uncaughtException', 'unhandledRejection'] as const;
-  const listeners = (e: string) => process.listeners(e as 'uncaughtException') as unknown[];
-  const before = events.map((e) => new Set(listeners(e)));
-  try {
-    return await fn();
-  } finally {
-    events.forEach((e, i) => {
-      for (const l of listeners(e)) if (!before[i].has(l)) process.removeListener(e, l as never);
-    });
-  }
-}
-
 /** Initialise the engine (idempotent). */
 export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> {
   const wanted = opts.backend ?? 'auto';
   if (current && (wanted === 'auto' || wanted === current.backend)) return current;
   await ensureGradients();
   tf.env().set('PROD', true);
+  const { guard: withoutEmscriptenHandlers, nativeStatus } = await enginePlatform();
 
-  if (wanted === 'tensorflow' || wanted === 'auto') {
+  if (wanted === 'webgpu' || wanted === 'webgl') {
+    // Registered by the browser entry (src/web/platform.ts); fsmtl adds no kernels to them.
+    if (!tf.findBackendFactory(wanted)) throw new FsmtlError(`backend '${wanted}' runs in a browser only (through fsmtl/browser)`);
+    if (!(await tf.setBackend(wanted))) throw new FsmtlError(`backend '${wanted}' is not available in this browser`);
+    current = { backend: wanted, threads: 1, registeredKernels: [] };
+    return current;
+  }
+  if ((wanted === 'tensorflow' || wanted === 'auto') && inNode) {
     if (await tryTfjsNode()) {
       current = { backend: 'tensorflow', threads: 0, registeredKernels: [] };
       return current;
@@ -98,7 +127,8 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
     }
   }
   // Loading the addon loads the BLAS too: only where it may be used.
-  const native = wanted === 'native' || wanted === 'auto' ? nativeStatus() : undefined;
+  const native = (wanted === 'native' || wanted === 'auto') && nativeStatus ? nativeStatus() : undefined;
+  if (wanted === 'native' && !nativeStatus) throw new FsmtlError("the native engine runs in Node only (use 'wasm' here)");
   if (native && (wanted === 'native' || native.available)) {
     const installer = installers?.['native'];
     try {

@@ -20,6 +20,8 @@ const PER_TASK_METRICS = [
   { name: 'accuracy', title: 'Accuracy' },
   { name: 'f1', title: 'F1 (macro)' },
   { name: 'r2', title: 'R²' },
+  { name: 'miou', title: 'mIoU' },
+  { name: 'pixacc', title: 'Pixel accuracy' },
 ];
 const has = (s: Summary) => s.seeds.length > 0;
 const seedsText = (b: BenchmarkReport) => `${b.seeds.length} seed${b.seeds.length === 1 ? '' : 's'}`;
@@ -61,6 +63,8 @@ export function perTaskFigure(b: BenchmarkReport): FigureSpec | null {
         })),
     ),
   );
+  // Depth errors have no 0–1 scale to share: a benchmark of such tasks only has no per-task figure.
+  if (!values.length) return null;
   const titles = shown.map((m) => m.title).join(', ');
   const domain = scoreDomain(values.flatMap((v) => [v.lo, v.hi]));
   const methods = rows.map(withP);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeBytesAtomic } from '../io/files.js';
 import { benchmarkFigures } from './figures.js';
+import { predictionFigure } from './prediction-figure.js';
 import { loadReference, type Reference } from './reference.js';
 import { renderSvg, svgToPng } from './render.js';
 import { buildReport, renderCsv, renderMarkdown, renderPerTaskCsv, type Report } from './report.js';
@@ -71,9 +72,14 @@ export async function publishReport(store: string, opts: PublishOptions = {}): P
       return { ...f, svg, png: opts.png === false ? null : await svgToPng(svg) };
     }),
   );
+  // Per-pixel benchmarks: predicted maps beside the ground truth, from the checkpoints the workers kept.
+  const maps = opts.figures === false ? [] : (await Promise.all(draft.benchmarks.map((b) => predictionFigure(store, b, outcomes)))).filter((f) => f !== null);
   const figureLinks: Record<string, { title: string; file: string }[]> = {};
   for (const b of draft.benchmarks) {
-    figureLinks[b.benchmark] = rendered.filter((f) => f.name.startsWith(`${b.benchmark}-`)).map((f) => ({ title: f.title, file: `figures/${f.name}.svg` }));
+    figureLinks[b.benchmark] = [
+      ...rendered.filter((f) => f.name.startsWith(`${b.benchmark}-`)).map((f) => ({ title: f.title, file: `figures/${f.name}.svg` })),
+      ...maps.filter((f) => f.name === `${b.benchmark}-predictions`).map((f) => ({ title: f.title, file: `figures/${f.name}.png` })),
+    ];
   }
   const report: Report = { ...draft, options: { ...draft.options, figures: figureLinks } };
   const files: string[] = [];
@@ -88,6 +94,7 @@ export async function publishReport(store: string, opts: PublishOptions = {}): P
     write(join(dir, 'report.md'), md + from);
     write(join(dir, 'report.csv'), renderCsv(report));
     write(join(dir, 'per-task.csv'), renderPerTaskCsv(report));
+    for (const f of maps) write(join(dir, 'figures', `${f.name}.png`), f.png);
     for (const f of rendered) {
       write(join(dir, 'figures', `${f.name}.svg`), f.svg);
       if (f.png) write(join(dir, 'figures', `${f.name}.png`), f.png);

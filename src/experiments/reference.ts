@@ -2,7 +2,7 @@
 //   { "source": "...", "<dataset>": { "metrics": [...], "rows": { "<method>": { "p": 0.9, "<metric>": [mean, std], "avgRank": 1 } } } }
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { FsmtlError } from '../util/errors.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 
 const referenceRowSchema = z
   .object({
@@ -52,7 +52,7 @@ export function loadReference(path: string): Reference {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new FsmtlError(`reference ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new FsmtlError(`reference ${path} is not valid JSON: ${oneLine((e as Error).message)}`);
   }
   return parseReference(data, path);
 }

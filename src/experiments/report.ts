@@ -292,6 +292,18 @@ export function benchmarkTable(b: BenchmarkReport, report: Report): string {
   return mdTable(header, rows);
 }
 
+/** Per-layer density of each task's mask, for the table's methods that have masks; null when none has. */
+export function layerDensityTable(b: BenchmarkReport): string | null {
+  const rows = b.table.map((r) => r.summary).filter((s) => s.layerDensity);
+  if (!rows.length) return null;
+  const names = rows[0].layerDensity!.layers;
+  const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
+  return mdTable(
+    ['Method', 'p', 'Task', ...names],
+    rows.flatMap((s) => s.tasks.map((task, t) => [s.label, s.p, task, ...s.layerDensity!.density[t].map(pct)])),
+  );
+}
+
 /** Every method at every keep ratio (the sweep behind the FS/EFS/RS figure), test and, where chosen on it, validation. */
 export function keepTable(b: BenchmarkReport, report: Report): string {
   const { digits } = report.options;
@@ -380,6 +392,8 @@ export function renderMarkdown(report: Report): string {
     out.push('', benchmarkTable(b, report), '', verdict(b, report), '');
     if (b.all.length > b.table.length) out.push(`### ${b.benchmark}: all keep ratios`, '', keepTable(b, report), '');
     for (const f of o.figures?.[b.benchmark] ?? []) out.push(`![${f.title}](${f.file})`, '');
+    const layers = layerDensityTable(b);
+    if (layers) out.push(`### ${b.benchmark}: mask density per layer`, '', 'Share of each layer\'s shared parameters that a task\'s final mask keeps (mean over seeds), for the sparse methods of the table.', '', layers, '');
   }
   out.push('## How to read the tables', '', legend(report, !!o.reference && report.benchmarks.some((b) => b.referenceKey)), '');
   if (report.failures.length) {

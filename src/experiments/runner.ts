@@ -9,31 +9,48 @@ import { fileURLToPath } from 'node:url';
 import { resolveDataDir } from '../data/sources.js';
 import type { ProgressEvent } from '../train/trainer.js';
 import type { TrainConfig } from '../train/config.js';
+import type { TrainResult } from '../train/trainer.js';
+import { writeRunEvents } from '../io/tensorboard.js';
+import { parseRunLog, type RunLogRecord } from './run-log.js';
 import { FsmtlError } from '../util/errors.js';
 import type { Experiment, PlannedRun } from './spec.js';
-import { readStore, removeStaleTemporaryFiles, writeManifest, writeRunFailure, type CorruptFile, type FailedRun } from './store.js';
+import { readStore, removeStaleTemporaryFiles, runLogFile, writeManifest, writeRunFailure, type CorruptFile, type FailedRun } from './store.js';
+import { readFileSync } from 'node:fs';
 
 /** What the runner sends a worker. */
 export type ToWorker = { type: 'run'; job: WorkerJob } | { type: 'exit' };
 export interface WorkerJob {
   key: string;
-  output: string;
+  /** The run store the worker writes result, failure and run log into; absent: it sends them back (queue runs). */
+  output?: string;
   config: TrainConfig;
   /** wasm threads for this worker (undefined: all cores). */
   threads?: number;
+  /** The engine the run was planned for (queue runs): the worker refuses the run on any other. */
+  engine?: { backend: string; threads: number };
 }
 /** What a worker sends back. */
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; key: string; fraction: number; epoch: number; epochs: number; phase: ProgressEvent['phase'] }
-  | { type: 'done'; key: string; seconds: number; score: string }
-  | { type: 'failed'; key: string; error: string };
+  | { type: 'done'; key: string; seconds: number; score: string; result?: TrainResult; log?: RunLogRecord[] }
+  | { type: 'failed'; key: string; error: string; log?: RunLogRecord[] }
+  | { type: 'refused'; key: string; reason: string };
 
 export type RunnerEvent =
-  | { type: 'start'; run: PlannedRun; slot: number }
+  | { type: 'start'; run: PlannedRun; slot: number; pid?: number }
   | { type: 'progress'; run: PlannedRun; slot: number; fraction: number; epoch: number; epochs: number; phase: ProgressEvent['phase'] }
   | { type: 'done'; run: PlannedRun; slot: number; seconds: number; score: string }
-  | { type: 'failed'; run: PlannedRun; slot: number; error: string };
+  | { type: 'failed'; run: PlannedRun; slot: number; error: string }
+  /** The worker under `run` was killed by a signal (e.g. SIGKILL from the OOM killer); the run goes back in the queue. */
+  | { type: 'retry'; run: PlannedRun; slot: number; error: string; attempt: number };
+
+/**
+ * How often a run whose worker process was killed by a signal (kill -9, the OOM killer) is started again
+ * before it is recorded as failed: such a death says nothing about the run itself (another sweep on the
+ * machine may have taken the memory), but a run that kills its worker every time must not loop forever.
+ */
+export const KILLED_RUN_ATTEMPTS = 3;
 
 /** Where an experiment stands before running: what is stored, what failed before, what is left. */
 export interface ExperimentPlan {
@@ -68,6 +85,8 @@ export interface RunnerOptions {
   /** Stops the sweep: workers are killed, stored runs stay. */
   signal?: AbortSignal;
   onEvent?: (e: RunnerEvent) => void;
+  /** Also write each finished run's log as TensorBoard events under this folder (one subfolder per run). */
+  tensorboard?: string;
 }
 
 export interface RunnerSummary {
@@ -78,13 +97,13 @@ export interface RunnerSummary {
 }
 
 /** The worker module next to this one: worker.ts under tsx, worker.js in dist/. */
-function workerPath(): string {
+export function workerPath(): string {
   const self = fileURLToPath(import.meta.url);
   return fileURLToPath(new URL(`./worker${extname(self)}`, import.meta.url));
 }
 
 /** Node flags for the workers: the loader flags (e.g. --import tsx), not the test runner's or inspector's. */
-function workerExecArgv(): string[] {
+export function workerExecArgv(): string[] {
   return process.execArgv.filter((a) => !/^--(test|inspect|watch)/.test(a));
 }
 
@@ -103,11 +122,20 @@ export async function runPending(experiment: Experiment, pending: PlannedRun[], 
   }
   writeManifest(experiment.output, experiment);
   removeStaleTemporaryFiles(experiment.output);
+  if (opts.tensorboard) {
+    try {
+      mkdirSync(opts.tensorboard, { recursive: true });
+    } catch (e) {
+      throw new FsmtlError(`--tensorboard: cannot create ${opts.tensorboard}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
 
   // A missing data folder would fail every run the same way, and be recorded as failed: say it once, now.
   for (const dir of new Set(pending.map((r) => r.config.dataDir))) resolveDataDir(dir);
 
   const queue = [...pending];
+  /** Worker deaths by signal, per run key. */
+  const kills = new Map<string, number>();
   const summary: RunnerSummary = { done: 0, failed: 0, interrupted: false };
   const emit = (e: RunnerEvent) => opts.onEvent?.(e);
   if (!queue.length) return summary;
@@ -146,7 +174,7 @@ export async function runPending(experiment: Experiment, pending: PlannedRun[], 
           return;
         }
         current = run;
-        emit({ type: 'start', run, slot });
+        emit({ type: 'start', run, slot, pid: child.pid });
         child.send({ type: 'run', job: { key: run.key, output: experiment.output, config: run.config, threads } } satisfies ToWorker);
       };
 
@@ -159,6 +187,10 @@ export async function runPending(experiment: Experiment, pending: PlannedRun[], 
         if (m.type === 'progress') emit({ type: 'progress', run: current, slot, fraction: m.fraction, epoch: m.epoch, epochs: m.epochs, phase: m.phase });
         else if (m.type === 'done') {
           summary.done++;
+          if (opts.tensorboard) {
+            const file = runLogFile(experiment.output, current.key);
+            writeRunEvents(opts.tensorboard, current.key, parseRunLog(readFileSync(file, 'utf8'), file));
+          }
           emit({ type: 'done', run: current, slot, seconds: m.seconds, score: m.score });
           next();
         } else if (m.type === 'failed') {
@@ -182,11 +214,20 @@ export async function runPending(experiment: Experiment, pending: PlannedRun[], 
           // Someone stopped the worker itself (Ctrl-C reaches the whole process group): stop the sweep, record nothing.
           stop();
         } else if (current && !stopping) {
-          // The process died under a run (out of memory, killed...): record it, carry on with a new worker.
           const error = `worker process ${why}${last ? `: ${last}` : ''}`;
-          writeRunFailure(experiment.output, current.key, current.config, error);
-          summary.failed++;
-          emit({ type: 'failed', run: current, slot, error });
+          const killed = (kills.get(current.key) ?? 0) + (signal ? 1 : 0);
+          kills.set(current.key, killed);
+          if (signal && killed < KILLED_RUN_ATTEMPTS) {
+            // Killed from outside (the OOM killer, kill -9): not the run's own failure; run it again first.
+            emit({ type: 'retry', run: current, slot, error, attempt: killed + 1 });
+            queue.unshift(current);
+          } else {
+            // It died by itself (a crash), or was killed every time: record it, carry on with a new worker.
+            const recorded = signal ? `${error} (${killed} times)` : error;
+            writeRunFailure(experiment.output, current.key, current.config, recorded);
+            summary.failed++;
+            emit({ type: 'failed', run: current, slot, error: recorded });
+          }
           current = null;
           if (queue.length) startWorker(slot);
         }

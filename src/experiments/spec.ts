@@ -1,14 +1,16 @@
 // An experiment: benchmarks × methods × keep ratios × seeds, from one JSON config. This file validates
 // the config and expands it into fully resolved training runs; it does no training and no writing.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { cwd, readFileSync } from '../util/fs.js';
+import { basename, dirname, resolve } from 'pathe';
 import { dataManifestHash, readDataManifest } from '../data/index.js';
 import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../train/config.js';
-import { FsmtlError } from '../util/errors.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 import { METHODS } from '../methods/registry.js';
 import { weightingLabel, weightingNames } from '../methods/weighting/registry.js';
+import { ARCHITECTURES, DEFAULT_ARCHITECTURE } from '../model/architectures/registry.js';
 
 /** Sharing methods whose keep ratio p matters: the experiment runs them once per keep ratio. */
 export const KEEP_METHODS: readonly string[] = METHODS.filter((m) => m.traits.keep).map((m) => m.name);
@@ -17,18 +19,28 @@ export const KEEP_METHODS: readonly string[] = METHODS.filter((m) => m.traits.ke
  * The paper's name for a method and weighting: "MTL", "CAGrad" (mtl + cagrad), "FS", "FS+PCGrad"...
  * These names are also the row names of the published tables (tables.json).
  */
-export function defaultLabel(method: string, weighting = 'ew'): string {
+export function defaultLabel(method: string, weighting = 'ew', architecture = DEFAULT_ARCHITECTURE): string {
   const m = METHODS.find((e) => e.name === method)?.label ?? method.toUpperCase();
-  if (weighting === 'ew') return m;
-  const w = weightingLabel(weighting);
+  const w = weighting === 'ew' ? null : weightingLabel(weighting);
+  // Another architecture: "MMoE", "MMoE+CAGrad" (mtl on it), "FS (MMoE)", "FS+PCGrad (MMoE)".
+  if (architecture !== DEFAULT_ARCHITECTURE) {
+    const a = ARCHITECTURES.find((e) => e.name === architecture)?.label ?? architecture;
+    if (method === 'mtl') return w ? `${a}+${w}` : a;
+    return `${w ? `${m}+${w}` : m} (${a})`;
+  }
+  if (!w) return m;
   return method === 'mtl' ? w : `${m}+${w}`;
 }
 
-/** Sort key of a (method, weighting) row in the paper's order: STL, MTL and its weightings, SE, TR, MR, RS, FS, EFS. */
-export function paperOrder(method: string, weighting = 'ew'): number {
+/**
+ * Sort key of a (method, weighting, architecture) row in the paper's order: STL, MTL and its weightings,
+ * SE, TR, MR, RS, FS, EFS; then the same on each other architecture, in the registry's order.
+ */
+export function paperOrder(method: string, weighting = 'ew', architecture = DEFAULT_ARCHITECTURE): number {
   const m = METHODS.findIndex((e) => e.name === method);
   const w = weightingNames().indexOf(weighting);
-  return (m < 0 ? METHODS.length : m) * 100 + (w < 0 ? 99 : w);
+  const a = ARCHITECTURES.findIndex((e) => e.name === architecture);
+  return (a < 0 ? ARCHITECTURES.length : a) * 100 * (METHODS.length + 1) + (m < 0 ? METHODS.length : m) * 100 + (w < 0 ? 99 : w);
 }
 
 /** The p column as the paper prints it: the keep ratio, "1.0" for dense sharing, "-" for STL and SE. */
@@ -41,7 +53,7 @@ export function pLabel(method: string, keep: number | null): string {
 
 const keepRatio = z.number().gt(0, 'keep ratio must be in (0, 1]').lte(1, 'keep ratio must be in (0, 1]');
 /** Fields the experiment sets itself; they may not appear in `train`. */
-const RUN_FIELDS = ['benchmark', 'method', 'weighting', 'keep', 'seed'] as const;
+const RUN_FIELDS = ['benchmark', 'method', 'weighting', 'architecture', 'keep', 'seed'] as const;
 const trainSettings = z.record(z.string(), z.unknown()).superRefine((o, ctx) => {
   for (const f of RUN_FIELDS) {
     if (f in o) ctx.addIssue({ code: 'custom', path: [f], message: `set by the experiment (use the experiment's or the method entry's own field), not in train` });
@@ -63,6 +75,8 @@ export const methodEntrySchema = z
     label: z.string().min(1).optional(),
     method: z.string().min(1),
     weighting: z.string().min(1).optional(),
+    /** Multi-task architecture (src/model/architectures); default hps, the extractor itself. */
+    architecture: z.string().min(1).optional(),
     /** Keep ratios for this method (methods in KEEP_METHODS only); default: the experiment's `keep`. */
     keep: z.array(keepRatio).min(1).superRefine(unique('keep ratio')).optional(),
     /** Training settings for this method only, over the experiment's `train`. */
@@ -174,18 +188,32 @@ function benchmarkTitle(entry: string, path: string | null): string {
   return readDataManifest(path).name ?? basename(path).replace(/\.json$/i, '');
 }
 
-/** A stable hash of everything in a resolved config that can change its result. */
-export function configHash(config: TrainConfig): string {
-  const hashed = Object.fromEntries(Object.entries(config).filter(([k]) => !NOT_HASHED.includes(k)));
-  return createHash('sha256').update(canonicalJson(hashed)).digest('hex').slice(0, 12);
+/**
+ * A stable hash of everything in a resolved config that can change its result. With `threads` (runs
+ * planned for a queue, whose config names a concrete engine), the thread count is hashed too, so that
+ * a result says exactly what produced it; local runs leave it out (see docs/distributed.md).
+ */
+export function configHash(config: TrainConfig, threads?: number): string {
+  // Hard sharing leaves the architecture fields out, so runs stored before architectures existed keep their hashes.
+  const hps = (config.architecture ?? DEFAULT_ARCHITECTURE) === DEFAULT_ARCHITECTURE;
+  const skip = hps ? [...NOT_HASHED, 'architecture', 'architectureOptions'] : NOT_HASHED;
+  const hashed: Record<string, unknown> = Object.fromEntries(Object.entries(config).filter(([k]) => !skip.includes(k)));
+  if (threads !== undefined) hashed.threads = threads;
+  return bytesToHex(sha256(utf8ToBytes(canonicalJson(hashed)))).slice(0, 12);
 }
 
-/** The store's file stem for a run: e.g. "hetero3-mtl-cagrad-s0-3f2a9c0e1b7d", "hetero3-fs-p0.3-s1-…". */
-export function runKey(config: TrainConfig): string {
+/**
+ * The store's file stem for a run: e.g. "hetero3-mtl-cagrad-s0-3f2a9c0e1b7d", "hetero3-fs-p0.3-s1-…";
+ * a queue run's also names its engine and threads: "hetero3-fs-p0.3-s1-wasm-t1-…".
+ */
+export function runKey(config: TrainConfig, threads?: number): string {
   const parts: string[] = [config.benchmark, config.method];
   if (config.weighting !== 'ew') parts.push(config.weighting);
+  if ((config.architecture ?? DEFAULT_ARCHITECTURE) !== DEFAULT_ARCHITECTURE) parts.push(config.architecture);
   if (KEEP_METHODS.includes(config.method)) parts.push(`p${config.keep}`);
-  parts.push(`s${config.seed}`, configHash(config));
+  parts.push(`s${config.seed}`);
+  if (threads !== undefined) parts.push(config.backend, `t${threads}`);
+  parts.push(configHash(config, threads));
   return parts.join('-');
 }
 
@@ -220,10 +248,14 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
     throw new FsmtlError(issuesMessage(source, parsed.error.issues, (p) => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(top level)'));
   }
   const spec = parsed.data;
-  const baseDir = source === '<inline>' ? process.cwd() : dirname(resolve(source));
+  const baseDir = source === '<inline>' ? cwd() : dirname(resolve(source));
   const name = spec.name ?? (source === '<inline>' ? 'experiment' : resolve(source).replace(/^.*[\\/]/, '').replace(/\.json$/i, ''));
 
-  const rows: MethodRow[] = spec.methods.map((m) => ({ label: m.label ?? defaultLabel(m.method, m.weighting ?? 'ew'), method: m.method, weighting: m.weighting ?? 'ew' }));
+  const rows: MethodRow[] = spec.methods.map((m) => ({
+    label: m.label ?? defaultLabel(m.method, m.weighting ?? 'ew', m.architecture ?? DEFAULT_ARCHITECTURE),
+    method: m.method,
+    weighting: m.weighting ?? 'ew',
+  }));
   const labels = new Map<string, number>();
   rows.forEach((r, i) => {
     if (labels.has(r.label)) {
@@ -248,7 +280,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
       }
       const keeps: (number | null)[] = hasKeep ? (entry.keep ?? spec.keep) : [null];
       for (const keep of keeps) {
-        const own = { ...(manifest ? { data: manifest } : { benchmark }), method: entry.method, ...(entry.weighting ? { weighting: entry.weighting } : {}), ...(keep !== null ? { keep } : {}), seed: spec.seeds[0] };
+        const own = { ...(manifest ? { data: manifest } : { benchmark }), method: entry.method, ...(entry.weighting ? { weighting: entry.weighting } : {}), ...(entry.architecture ? { architecture: entry.architecture } : {}), ...(keep !== null ? { keep } : {}), seed: spec.seeds[0] };
         const input = mergeSettings(spec.train, entry.train ?? {}, own);
         // Like every path in the config, the data folder is relative to the config file.
         if (typeof input.dataDir === 'string' && input.dataDir !== '') input.dataDir = resolve(baseDir, input.dataDir);
@@ -258,7 +290,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
             const head = String(path[0] ?? '');
             const dotted = path.map(String).join('.');
             if (head === 'benchmark' || head === 'data') return `benchmarks (${benchmark})`;
-            if (head === 'method' || head === 'weighting') return `methods[${row}].${dotted}`;
+            if (head === 'method' || head === 'weighting' || head === 'architecture') return `methods[${row}].${dotted}`;
             if (head === 'keep') return entry.keep ? `methods[${row}].keep` : 'keep';
             if (entry.train && head in entry.train) return `methods[${row}].train.${dotted}`;
             return `train.${dotted}`;
@@ -305,7 +337,7 @@ export function parseExperiment(input: unknown, source = '<inline>'): Experiment
 export function loadExperiment(path: string): Experiment {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = new TextDecoder().decode(readFileSync(path));
   } catch (e) {
     throw new FsmtlError(`cannot read experiment config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -313,7 +345,7 @@ export function loadExperiment(path: string): Experiment {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new FsmtlError(`experiment config ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new FsmtlError(`experiment config ${path} is not valid JSON: ${oneLine((e as Error).message)}`);
   }
   return parseExperiment(json, path);
 }

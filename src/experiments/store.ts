@@ -4,14 +4,16 @@
 //   <output>/experiment.json      what was planned: rows, labels and run keys (the report reads it)
 //   <output>/runs/<key>.json      one finished run: { kind, version, key, status: "ok", result }
 //   <output>/failed/<key>.json    one failed run: { kind, version, key, status: "failed", config, error }
+//   <output>/runs/<key>.jsonl     the run's log: one JSON record per epoch, then its result (run-log.ts)
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainResult } from '../train/trainer.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeBytesAtomic } from '../io/files.js';
 import { FsmtlError } from '../util/errors.js';
 import { configHash, defaultLabel, KEEP_METHODS, paperOrder, type Experiment, type MethodRow } from './spec.js';
 import type { RunOutcome } from './summary.js';
+import { DEFAULT_ARCHITECTURE } from '../model/architectures/registry.js';
 
 const KIND = 'fsmtl-run';
 /** 2: task kinds (per-task metrics by name, validation metrics); version 1 files are read and upgraded. */
@@ -40,19 +42,20 @@ export const runsDir = (output: string) => join(output, 'runs');
 export const failedDir = (output: string) => join(output, 'failed');
 export const runFile = (output: string, key: string) => join(runsDir(output), `${key}.json`);
 export const failedFile = (output: string, key: string) => join(failedDir(output), `${key}.json`);
+export const runLogFile = (output: string, key: string) => join(runsDir(output), `${key}.jsonl`);
 export const manifestFile = (output: string) => join(output, 'experiment.json');
 
 const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
 
 /** Stores a finished run (atomically) and forgets an earlier failure of the same run. */
 export function writeRunResult(output: string, key: string, result: TrainResult): void {
-  writeFileAtomic(runFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'ok', result }));
+  writeBytesAtomic(runFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'ok', result }));
   rmSync(failedFile(output, key), { force: true });
 }
 
 /** Records a run that ended with an error (atomically), apart from the results. */
 export function writeRunFailure(output: string, key: string, config: TrainConfig, error: string): void {
-  writeFileAtomic(failedFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'failed', config, error }));
+  writeBytesAtomic(failedFile(output, key), json({ kind: KIND, version: VERSION, key, status: 'failed', config, error }));
 }
 
 /** Metrics by name; NaN (a metric without a labelled example) is stored as null by JSON. */
@@ -95,7 +98,8 @@ export function readRunFile(path: string, key: string): TrainResult | string {
   const raw = data.result as Record<string, unknown> | undefined;
   const r = (raw && data.version === 1 ? upgradeV1(raw) : raw) as unknown as TrainResult | undefined;
   if (!r || !r.config || !isMetricRecord(r.average) || !Array.isArray(r.perTask) || !r.perTask.length || !r.perTask.every(isTaskResult)) return 'result has no metrics';
-  if (!key.endsWith(configHash(r.config))) return 'the stored config does not match the file name';
+  // Local runs hash their config; queue runs their config and thread count (spec.ts, configHash).
+  if (!key.endsWith(configHash(r.config)) && !key.endsWith(configHash(r.config, r.engine?.threads))) return 'the stored config does not match the file name';
   r.average = restoreNaN(r.average);
   for (const t of r.perTask) {
     t.metrics = restoreNaN(t.metrics);
@@ -115,7 +119,7 @@ function readFailure(path: string, key: string): FailedRun | null {
 }
 
 /**
- * Removes the temporary files of writes that were interrupted (`<file>.<pid>.tmp`, see writeFileAtomic),
+ * Removes the temporary files of writes that were interrupted (`<file>.<pid>.tmp`, see writeBytesAtomic),
  * unless the process that was writing them is still alive.
  */
 export function removeStaleTemporaryFiles(output: string): number {
@@ -199,7 +203,7 @@ export function manifestOf(e: Experiment): Manifest {
 }
 
 export function writeManifest(output: string, e: Experiment): void {
-  writeFileAtomic(manifestFile(output), json(manifestOf(e)));
+  writeBytesAtomic(manifestFile(output), json(manifestOf(e)));
 }
 
 /** The manifest of a store folder, or null when it has none (runs copied from elsewhere). */
@@ -245,6 +249,7 @@ export function storedOutcomes(output: string): StoredOutcomes {
         weighting: row.weighting,
         keep: r.keep,
         seed: r.seed,
+        key: r.key,
         result: store.results.get(r.key),
         error: store.failed.get(r.key)?.error,
       };
@@ -257,14 +262,15 @@ export function storedOutcomes(output: string): StoredOutcomes {
     ...[...store.failed.values()].map((f) => ({ config: f.config, result: undefined, error: f.error })),
   ];
   // The paper's row order, for stores without a manifest.
-  const order = new Map(runs.map((r) => [defaultLabel(r.config.method, r.config.weighting), paperOrder(r.config.method, r.config.weighting)]));
+  const label = (c: TrainConfig) => defaultLabel(c.method, c.weighting, c.architecture ?? DEFAULT_ARCHITECTURE);
+  const order = new Map(runs.map((r) => [label(r.config), paperOrder(r.config.method, r.config.weighting, r.config.architecture ?? DEFAULT_ARCHITECTURE)]));
   const labels = [...order.keys()].sort((a, b) => order.get(a)! - order.get(b)! || a.localeCompare(b));
   const outcomes = runs.map((r): RunOutcome => {
-    const label = defaultLabel(r.config.method, r.config.weighting);
+    const name = label(r.config);
     return {
       benchmark: r.config.benchmark,
-      label,
-      row: labels.indexOf(label),
+      label: name,
+      row: labels.indexOf(name),
       method: r.config.method,
       weighting: r.config.weighting,
       keep: KEEP_METHODS.includes(r.config.method) ? r.config.keep : null,

@@ -34,6 +34,8 @@ export interface RunOutcome {
   weighting: string;
   keep: number | null;
   seed: number;
+  /** The run's key in the store, when a manifest plans it (its files are named after it). */
+  key?: string;
   result?: TrainResult;
   error?: string;
 }
@@ -74,6 +76,8 @@ export interface Summary {
   perTaskValidation: Record<string, number>[];
   /** Mean over seeds of the final masks' pairwise overlap (null for dense methods). */
   overlap: number[][] | null;
+  /** Mean over seeds of each task's final mask density per layer, with the layers' names (null for dense methods). */
+  layerDensity: { layers: string[]; density: number[][] } | null;
   /** Total training time of the finished runs, in seconds. */
   seconds: number;
 }
@@ -134,6 +138,8 @@ export function summarize(outcomes: RunOutcome[]): Summary[] {
     const keys = cols.map((c) => c.key);
     const tasks = results[0]?.perTask.map((t) => t.task) ?? [];
     const overlaps = results.map((r) => r.masks?.overlap).filter((m): m is number[][] => !!m);
+    const layerDensities = results.map((r) => r.masks?.layerDensity).filter((m): m is number[][] => !!m && m.length === tasks.length && m.every((d) => d.length === m[0].length));
+    const layerNames = results[0]?.masks?.layerNames ?? layerDensities[0]?.[0]?.map((_, l) => `layer ${l + 1}`) ?? [];
     const taskMetric = (t: number, m: string, split: 'test' | 'validation') =>
       results.map((r) => (split === 'test' ? r.perTask[t].metrics[m] : (r.perTask[t].validation?.[m] ?? NaN)));
     const metricsOfTask = (t: number) => Object.keys(results[0].perTask[t].metrics);
@@ -157,6 +163,7 @@ export function summarize(outcomes: RunOutcome[]): Summary[] {
       perTaskSeeds: tasks.map((_, t) => byKey(metricsOfTask(t), (m) => taskMetric(t, m, 'test'))),
       perTaskValidation: tasks.map((_, t) => byKey(metricsOfTask(t), (m) => meanStd(taskMetric(t, m, 'validation')).mean)),
       overlap: overlaps.length && overlaps.length === results.length ? meanMatrix(overlaps) : null,
+      layerDensity: layerDensities.length && layerDensities.length === results.length ? { layers: layerNames, density: meanMatrix(layerDensities) } : null,
       seconds: results.reduce((s, r) => s + r.timings.totalSeconds, 0),
     };
   });

@@ -13,14 +13,15 @@ import { makeExtractor, type Extractor } from '../model/extractor.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import type { TaskMask } from '../sparse/masks.js';
-import { createMethod, methodTraits } from '../methods/registry.js';
-import type { TaskAdapter } from '../model/adapters.js';
+import { methodTraits } from '../methods/registry.js';
+import { taskAdapterOf } from '../methods/task-modules.js';
+import { networkOf, type TaskAdapter } from '../model/adapters.js';
 import { parseTrainConfig, type TrainConfig } from '../train/config.js';
 import { FSMTL_VERSION, type TrainedModel } from '../train/trainer.js';
 import { taskKind, taskSpecSchema } from '../tasks/registry.js';
 import type { TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
-import { checkFormat, MetaReader, readTaskSpecs, TensorReader } from './container.js';
+import { checkFormat, MetaReader, readTaskSpecs, TensorReader, verifyChecksum, withChecksum } from './container.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafetensorsFile, type SafeFile, type SafeTensor } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'fsmtl-checkpoint';
@@ -56,13 +57,14 @@ export interface Checkpoint {
   source?: string;
 }
 
-export function extractorOf(c: Pick<Checkpoint, 'config' | 'inputShape'>): Extractor {
-  return makeExtractor(c.config.arch, c.inputShape, c.config.hidden);
+/** The shared network: the configured extractor, or the architecture built over it for the checkpoint's tasks. */
+export function extractorOf(c: Pick<Checkpoint, 'config' | 'inputShape' | 'tasks'>): Extractor {
+  return networkOf(makeExtractor(c.config.arch, c.inputShape, c.config.hidden), adapterOf(c), c.tasks.length);
 }
 
-/** The task adapter of the checkpoint's method (SE's blocks), or null. */
+/** The task modules of the checkpoint's architecture or method (MMoE's gates, SE's blocks...), or null. */
 export function adapterOf(c: Pick<Checkpoint, 'config'>): TaskAdapter | null {
-  return createMethod(c.config).adapter ?? null;
+  return taskAdapterOf(c.config);
 }
 
 /** Width of a task's head. */
@@ -145,7 +147,7 @@ export function checkpointTensors(c: Checkpoint): { tensors: [string, SafeTensor
     seed: String(c.config.seed),
   };
   if (c.metrics !== undefined) metadata.metrics = JSON.stringify(c.metrics);
-  return { tensors, metadata };
+  return { tensors, metadata: withChecksum(tensors, metadata) };
 }
 
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
@@ -163,7 +165,7 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
   const inputShape = meta.positiveInts('input_shape', 3) as [number, number, number];
   let extractor: Extractor;
   try {
-    extractor = makeExtractor(config.arch, inputShape, config.hidden);
+    extractor = extractorOf({ config, inputShape, tasks });
   } catch (e) {
     throw new FsmtlError(`${name}: ${(e as Error).message}`);
   }
@@ -172,7 +174,8 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
     config.arch === 'mlp'
       ? `mlp ${inputShape.reduce((a, b) => a * b, 1)}-${config.hidden.join('-')}`
       : `${config.arch} on ${inputShape.join('×')}`;
-  const r = new TensorReader(file, name, `a ${config.method} model with architecture ${arch} and tasks ${tasks.join(', ')}`);
+  const over = config.architecture && config.architecture !== 'hps' ? `${config.architecture} over ` : '';
+  const r = new TensorReader(file, name, `a ${config.method} model with architecture ${over}${arch} and tasks ${tasks.join(', ')}`);
   const towerCount = methodTraits(config.method).separateTowers ? tasks.length : 1;
   const f32 = (t: SafeTensor) => t.data as Float32Array;
   const towers: Float32Array[][] = [];
@@ -199,6 +202,8 @@ export function checkpointFromSafetensors(file: SafeFile, name: string): Checkpo
     : null;
   r.checkNoneLeft();
   const metrics = file.metadata.metrics !== undefined ? meta.json('metrics') : undefined;
+  // Last, so that a file edited by hand still gets the error that names what is wrong with it.
+  verifyChecksum(file, name);
   return {
     formatVersion,
     fsmtlVersion: meta.string('fsmtl_version'),

@@ -1,6 +1,7 @@
 // Reading fsmtl's own files inside the safetensors container: their metadata fields and the tensors
 // they must hold, with errors that name the file and the problem. Pure, no I/O.
-import { FsmtlError } from '../util/errors.js';
+import { crc32 } from '../util/crc32.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 import { FSMTL_VERSION } from '../version.js';
 import type { SafeDtype, SafeFile, SafeTensor } from './safetensors-codec.js';
 import type { z } from 'zod';
@@ -40,6 +41,42 @@ export function checkFormat(file: SafeFile, name: string, want: FsmtlFormat, sup
   return n;
 }
 
+// ---- Checksum. safetensors has no integrity field, so one flipped bit in a weight loads silently as
+// another model. fsmtl writes the CRC-32 of the file's content into its metadata and checks it on load:
+// every other metadata field (sorted by key) and every tensor's name, dtype, shape and bytes, in file
+// order. Header whitespace and key order are not content. Files written before it have no checksum.
+
+export const CHECKSUM_KEY = 'checksum';
+
+function contentChecksum(tensors: Iterable<[string, SafeTensor]>, metadata: Record<string, string>): string {
+  const text = new TextEncoder();
+  const meta = Object.keys(metadata)
+    .filter((k) => k !== CHECKSUM_KEY)
+    .sort()
+    .map((k) => [k, metadata[k]]);
+  let crc = crc32(text.encode(JSON.stringify(meta)));
+  for (const [key, t] of tensors) {
+    crc = crc32(text.encode(JSON.stringify([key, t.dtype, t.shape])), crc);
+    crc = crc32(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), crc);
+  }
+  return `crc32:${crc.toString(16).padStart(8, '0')}`;
+}
+
+/** The metadata with the checksum of these tensors (in the order they will be written) and fields added. */
+export function withChecksum(tensors: [string, SafeTensor][], metadata: Record<string, string>): Record<string, string> {
+  return { ...metadata, [CHECKSUM_KEY]: contentChecksum(tensors, metadata) };
+}
+
+/** Errors unless the file's content matches its checksum (a file without one is not checked). */
+export function verifyChecksum(file: SafeFile, name: string): void {
+  const want = file.metadata[CHECKSUM_KEY];
+  if (want === undefined) return;
+  const got = contentChecksum(file.tensors, file.metadata);
+  if (got !== want) {
+    throw new FsmtlError(`${name}: the file is corrupt: its content has checksum ${got}, its metadata says ${JSON.stringify(want).slice(0, 40)}`);
+  }
+}
+
 export class MetaReader {
   constructor(
     private readonly file: SafeFile,
@@ -61,7 +98,7 @@ export class MetaReader {
     try {
       return JSON.parse(s);
     } catch (e) {
-      this.fail(key, `is not valid JSON (${(e as Error).message})`);
+      this.fail(key, `is not valid JSON (${oneLine((e as Error).message)})`);
     }
   }
 

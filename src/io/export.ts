@@ -14,6 +14,7 @@ import type { TrainedModel } from '../train/trainer.js';
 import { FSMTL_VERSION } from '../train/trainer.js';
 import { FsmtlError } from '../util/errors.js';
 import { checkpointFromTrained, headOutputs, taskIndex, towerOf, type Checkpoint } from './checkpoint.js';
+import { withChecksum } from './container.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafetensorsFile, type SafeFile, type SafeTensor } from './safetensors.js';
 import { encodeIndices, gatherKept, sparseBytes } from './sparse-layout.js';
 import { readStoredTaskModel, TASK_MODEL_FORMAT, TASK_MODEL_FORMAT_VERSION, type StoredParam, type StoredTaskModel } from './task-model-reader.js';
@@ -39,7 +40,7 @@ export function exportTask(source: Checkpoint | TrainedModel, task: string | num
   const t = taskIndex(c, task);
   if (c.adapters) {
     throw new FsmtlError(
-      `cannot export task '${c.tasks[t]}' of a ${c.config.method} model: its tasks own adapter blocks inside the extractor, ` +
+      `cannot export task '${c.tasks[t]}' of a ${modelName(c)} model: its tasks own ${c.config.architecture && c.config.architecture !== 'hps' ? 'modules' : 'adapter blocks'} inside the shared network, ` +
         'which the task-model format does not hold; predict with the checkpoint itself (fsmtl predict CHECKPOINT ...)',
     );
   }
@@ -72,6 +73,11 @@ export function exportTask(source: Checkpoint | TrainedModel, task: string | num
     params,
     head: { kernel: Float32Array.from(c.heads[t].kernel), bias: Float32Array.from(c.heads[t].bias) },
   };
+}
+
+/** The method, with its architecture when that is not hard sharing: "mtl", "fs (mmoe)". */
+function modelName(c: Checkpoint): string {
+  return c.config.architecture && c.config.architecture !== 'hps' ? `${c.config.method} (${c.config.architecture})` : c.config.method;
 }
 
 function countOnes(m: Uint8Array): number {
@@ -114,7 +120,7 @@ export function taskModelTensors(m: TaskModel): { tensors: [string, SafeTensor][
     index_encoding: 'delta',
     param_shapes: JSON.stringify(Object.fromEntries(m.specs.map((s) => [s.name, s.shape]))),
   };
-  return { tensors, metadata };
+  return { tensors, metadata: withChecksum(tensors, metadata) };
 }
 
 export function encodeTaskModel(m: TaskModel): Uint8Array {

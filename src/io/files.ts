@@ -1,6 +1,6 @@
 // Byte-level file I/O for src/io: reads that fail with a one-line FsmtlError, atomic writes.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, tempTag, writeFileSync } from '../util/fs.js';
+import { dirname } from 'pathe';
 import { FsmtlError } from '../util/errors.js';
 
 /** Reads a whole file; `what` says what it is meant to be ("checkpoint", "input images"...). */
@@ -14,9 +14,12 @@ export function readBytes(path: string, what: string): Uint8Array {
   }
 }
 
-/** Writes via a temporary file in the same folder and a rename, so no reader ever sees a half-written file. */
+/**
+ * Writes via a temporary file in the same folder and a rename, so no reader ever sees a half-written file.
+ * The temporary name `<file>.<pid>.tmp` tells the run store whose interrupted write it was (store.ts).
+ */
 export function writeBytesAtomic(path: string, content: Uint8Array | string): void {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${path}.${tempTag()}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(tmp, content);

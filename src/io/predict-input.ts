@@ -5,11 +5,9 @@ import { isGzip, parseIdx, type IdxArray } from '../data/idx.js';
 import { parseNpy, parseNpz, type NpyArray } from '../data/npy.js';
 import { crc32 } from '../util/crc32.js';
 import { FsmtlError } from '../util/errors.js';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { kMaxLength } from 'node:buffer';
-import { inflateSync } from 'node:zlib';
-import { PNG } from 'pngjs';
+import { readdirSync, statSync } from '../util/fs.js';
+import { join } from 'pathe';
+import { pngCodec } from './png-codec.js';
 import { readBytes } from './files.js';
 import { parseJpeg } from '../data/jpeg.js';
 import { centerCrop, resizeImage, type FloatImage } from '../data/image.js';
@@ -150,7 +148,7 @@ function checkPng(bytes: Uint8Array, name: string): void {
   const size = `IHDR says ${hd.w}×${hd.h} (${expected} bytes of filtered rows)`;
   let rows: Uint8Array;
   try {
-    rows = inflateSync(stream, { maxOutputLength: Math.min(expected, kMaxLength) });
+    rows = pngCodec().inflate(stream, expected);
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err.code === 'ERR_BUFFER_TOO_LARGE') fail(`${size}, but the image data hold more`);
@@ -167,9 +165,9 @@ function checkPng(bytes: Uint8Array, name: string): void {
  */
 export function pngPixels(bytes: Uint8Array, name: string, channels: 1 | 3 = 1): FloatImage {
   checkPng(bytes, name);
-  let png: PNG;
+  let png: { width: number; height: number; data: Uint8Array };
   try {
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    png = pngCodec().decode(bytes);
   } catch (e) {
     throw new FsmtlError(`${name}: not a readable PNG image (${(e as Error).message})`);
   }

@@ -7,14 +7,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { engineInfo } from '../engine/setup.js';
 import { makeExtractor, type Extractor, type ExtractorArch, type ForwardHooks } from '../model/extractor.js';
+import { applyHead, headOutputWidth } from '../model/head.js';
 import { paramSpecs } from '../model/layers.js';
 import { FsmtlError } from '../util/errors.js';
-import type { TaskAdapter } from '../model/adapters.js';
+import { networkOf, type TaskAdapter } from '../model/adapters.js';
 import { adapterOf, taskIndex, towerOf, type Checkpoint, type HeadWeights } from './checkpoint.js';
 import type { TaskModel } from './export.js';
 import { scatterKept } from './sparse-layout.js';
 import { taskKind } from '../tasks/registry.js';
-import type { DecodedPredictions, TaskSpec } from '../tasks/types.js';
+import type { DecodedPredictions, PixelMaps, TaskSpec } from '../tasks/types.js';
 import { headOutputs } from './checkpoint.js';
 import { nativeSparseKernels } from '../engine/native/sparse-kernels.js';
 import { jsKernels, type SparseKernels } from '../predictor/kernels.js';
@@ -35,8 +36,8 @@ export interface TaskNetwork {
   /** The same as stored in a task model (sparse tensors as kept entries), when it came from one. */
   stored?: StoredParam[];
   head: HeadWeights;
-  /** The task's adapter blocks inside the extractor (SE), when its method has them. */
-  adapter?: { adapter: TaskAdapter; params: Float32Array[] };
+  /** The task's modules inside the shared network (SE's blocks, an architecture's gates...), and the model's task count. */
+  adapter?: { adapter: TaskAdapter; params: Float32Array[]; numTasks: number };
 }
 
 /** The network task `task` predicts with in a checkpoint. */
@@ -55,11 +56,11 @@ export function checkpointNetwork(c: Checkpoint, task: string | number): TaskNet
     spec: c.taskSpecs[t],
     params,
     head: c.heads[t],
-    ...(adapter && c.adapters ? { adapter: { adapter, params: c.adapters[t] } } : {}),
+    ...(adapter && c.adapters ? { adapter: { adapter, params: c.adapters[t], numTasks: c.tasks.length } } : {}),
   };
 }
 
-/** The network of an exported task model; its dense params are scattered (into zeros) when first read. */
+/** The dense network of an exported task model (sparse tensors scattered into zeros). */
 export function taskModelNetwork(m: TaskModel): TaskNetwork {
   let dense: Float32Array[] | undefined;
   return {
@@ -86,7 +87,7 @@ const kernelSet = (k: SparseKernels): 'native' | 'js' => (k.name === 'native' ? 
 
 /** The sparse form of a network, or why it has none. */
 function sparseForm(n: TaskNetwork, policy: SparsePolicy): { net: SparseNet; kernels: SparseKernels } | string {
-  if (n.adapter) return `its ${n.adapter.adapter.name} adapters are not supported on the sparse path`;
+  if (n.adapter) return `its ${n.adapter.adapter.name} task modules are not supported on the sparse path`;
   if (!hasPlan(n.arch)) return `extractor '${n.arch}' has no sparse forward plan (it runs ${PLANNED_ARCHS.join(', ')})`;
   // The C kernels with the native engine, the TypeScript ones with any other (their crossovers differ).
   const kernels = (engineInfo()?.backend === 'native' ? nativeSparseKernels() : null) ?? jsKernels;
@@ -99,10 +100,23 @@ function sparseForm(n: TaskNetwork, policy: SparsePolicy): { net: SparseNet; ker
   return { net: new SparseNet(plan, stored, n.head, outputs, kernels.denseLayout), kernels };
 }
 
+/** The largest batch predicted at once with a per-pixel (dense-prediction) extractor. */
+const PIXEL_BATCH = 32;
+
 /** A task network with its weights uploaded as tensors. Call dispose() when done. */
 export class Predictor {
   readonly extractor: Extractor;
-  private denseWeights: { params: tf.Tensor[]; kernel: tf.Tensor2D; bias: tf.Tensor1D; adapterParams: tf.Tensor[]; hooks: ForwardHooks | undefined } | undefined;
+  private denseWeights:
+    | {
+        params: tf.Tensor[];
+        kernel: tf.Tensor2D;
+        bias: tf.Tensor1D;
+        adapterParams: tf.Tensor[];
+        hooks: ForwardHooks | undefined;
+        /** An architecture's forward pass for this task (null: the extractor's, with adapter hooks). */
+        features: ((x: tf.Tensor4D) => tf.Tensor2D) | null;
+      }
+    | undefined;
   /** The compressed network and its kernels, or why there is none (the sparse path is off). */
   readonly sparse: { net: SparseNet; kernels: SparseKernels } | string;
   readonly policy: SparsePolicy;
@@ -113,10 +127,10 @@ export class Predictor {
   ) {
     if (!engineInfo()) throw new FsmtlError('the tensor engine is not initialised: call `await initEngine()` before predicting');
     const n = network;
-    this.extractor = makeExtractor(n.arch, n.inputShape, n.hidden);
+    this.extractor = networkOf(makeExtractor(n.arch, n.inputShape, n.hidden), n.adapter?.adapter ?? null, n.adapter?.numTasks ?? 1);
     const specs = paramSpecs(this.extractor.layers);
-    const sizes = n.stored ?? n.params;
-    if (specs.length !== sizes.length || specs.some((s, i) => s.size !== (n.stored ? (n.stored[i].layout === 'dense' ? n.stored[i].values.length : s.size) : n.params[i].length))) {
+    const sizeOf = (i: number) => (n.stored ? (n.stored[i].layout === 'dense' ? n.stored[i].values.length : specs[i].size) : n.params[i].length);
+    if (specs.length !== (n.stored ?? n.params).length || specs.some((s, i) => s.size !== sizeOf(i))) {
       throw new FsmtlError(`task '${n.task}': its parameters do not fit its architecture (${n.arch}, hidden ${n.hidden.join('-')})`);
     }
     const adapter = n.adapter;
@@ -142,8 +156,10 @@ export class Predictor {
     const adapter = n.adapter;
     const aspecs = adapter ? adapter.adapter.specs(this.extractor) : [];
     const adapterParams = adapter ? aspecs.map((s, i) => tf.tensor(adapter.params[i], s.shape)) : [];
-    const hooks: ForwardHooks | undefined = adapter ? { output: (layer, a) => adapter.adapter.apply(layer, a, adapterParams, aspecs) } : undefined;
-    this.denseWeights = { params, kernel, bias, adapterParams, hooks };
+    const a = adapter?.adapter;
+    const features = a?.forward ? (x: tf.Tensor4D) => a.forward!(this.extractor, x, params, adapterParams, aspecs) : null;
+    const hooks: ForwardHooks | undefined = adapter ? { output: (layer, t) => adapter.adapter.apply(layer, t, adapterParams, aspecs) } : undefined;
+    this.denseWeights = { params, kernel, bias, adapterParams, hooks, features };
     return this.denseWeights;
   }
 
@@ -164,15 +180,27 @@ export class Predictor {
     return this.network.inputShape.reduce((a, b) => a * b, 1);
   }
 
-  /** Head outputs [n, outputs] row-major (logits, or standardised targets), for n inputs (row-major N×H×W×C). */
+  /**
+   * Head outputs [n, outputs] row-major (logits, or standardised targets), for n inputs (row-major N×H×W×C);
+   * [n, H·W·outputs] (per pixel, NHWC) for a dense-prediction extractor.
+   */
   logits(images: Float32Array, n: number, batchSize = 1000): Float32Array {
     return this.run(images, n, batchSize);
   }
 
   /** The task's predictions for n inputs, in its kind's terms (class; class and probability; values). */
-  decode(images: Float32Array, n: number, batchSize = 1000): DecodedPredictions {
+  decode(images: Float32Array, n: number, batchSize?: number): DecodedPredictions {
     const spec = this.network.spec;
-    return taskKind(spec).decode(this.run(images, n, batchSize), n, spec);
+    const kind = taskKind(spec);
+    // A per-pixel network's activations are whole maps: smaller batches.
+    return kind.decode(this.run(images, n, batchSize ?? (kind.pixels ? 32 : 1000)), n, spec);
+  }
+
+  /** Per-pixel predictions as maps (classes, or depths in the data's units), for a per-pixel task; null for others. */
+  decodeMaps(images: Float32Array, n: number, batchSize = 32): PixelMaps | null {
+    const spec = this.network.spec;
+    const kind = taskKind(spec);
+    return kind.decodeMaps ? kind.decodeMaps(this.run(images, n, batchSize), n, spec) : null;
   }
 
   /** The first column of decode(): the predicted class of a classification task, the first target of a regression. */
@@ -186,10 +214,12 @@ export class Predictor {
     if (!Number.isSafeInteger(n) || n < 0 || images.length !== n * size) {
       throw new FsmtlError(`task '${this.network.task}': expected ${n} images of ${h}×${w}×${c} = ${n * size} values, got ${images.length}`);
     }
-    const C = headOutputs(this.network.spec);
+    const C = headOutputWidth(this.extractor, headOutputs(this.network.spec));
     const out = new Float32Array(n * C);
-    for (let s = 0; s < n; s += batchSize) {
-      const m = Math.min(batchSize, n - s);
+    // Per-pixel extractors hold full-resolution activations: smaller batches.
+    const batch = this.extractor.pixels ? Math.min(batchSize, PIXEL_BATCH) : batchSize;
+    for (let s = 0; s < n; s += batch) {
+      const m = Math.min(batch, n - s);
       const sp = this.sparse;
       if (typeof sp !== 'string' && this.sparseFor(m)) {
         out.set(sp.net.forward(images.subarray(s * size, (s + m) * size), m, sp.kernels), s * C);
@@ -198,8 +228,8 @@ export class Predictor {
       const d = this.dense();
       const r = tf.tidy(() => {
         const x = tf.tensor4d(images.subarray(s * size, (s + m) * size), [m, h, w, c]);
-        const feats = this.extractor.forward(x, d.params, d.hooks);
-        return tf.add(tf.matMul(feats, d.kernel), d.bias);
+        const feats = d.features ? d.features(x) : this.extractor.forward(x, d.params, d.hooks);
+        return applyHead(this.extractor, feats, d.kernel, d.bias);
       });
       out.set(r.dataSync() as Float32Array, s * C);
       r.dispose();

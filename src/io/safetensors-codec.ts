@@ -5,7 +5,7 @@
 // The reader checks everything the reference (Rust) implementation checks, and names the file in
 // every error: offsets must tile the data buffer exactly, from 0, without gaps or overlaps.
 // No I/O and no Node imports, so that the TensorFlow.js-free predictor can run it in browsers.
-import { FsmtlError } from '../util/errors.js';
+import { FsmtlError, oneLine } from '../util/errors.js';
 
 export type SafeDtype = 'BOOL' | 'U8' | 'I8' | 'U16' | 'I16' | 'F16' | 'BF16' | 'U32' | 'I32' | 'F32' | 'U64' | 'I64' | 'F64';
 
@@ -122,7 +122,7 @@ export function decodeSafetensors(bytes: Uint8Array, name: string): SafeFile {
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    fail(`header is not valid JSON (${(e as Error).message})`);
+    fail(`header is not valid JSON (${oneLine((e as Error).message)})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
   const dataLen = bytes.length - 8 - n;

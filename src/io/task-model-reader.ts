@@ -5,7 +5,7 @@ import { FsmtlError } from '../util/errors.js';
 import type { ParamSpec } from '../model/layers.js';
 import type { TaskSpec } from '../tasks/types.js';
 import type { z } from 'zod';
-import { checkFormat, MetaReader, readTaskSpecs, TensorReader } from './container.js';
+import { checkFormat, MetaReader, readTaskSpecs, TensorReader, verifyChecksum } from './container.js';
 import type { SafeFile } from './safetensors-codec.js';
 import { decodeIndices } from './sparse-layout.js';
 
@@ -89,6 +89,7 @@ export function readStoredTaskModel<A extends string>(file: SafeFile, name: stri
   if (!Number.isSafeInteger(keptShared) || keptShared < inSparse || keptShared > shared || (kind === 'dense' && keptShared !== shared)) {
     meta.fail('kept_params', `is ${JSON.stringify(meta.string('kept_params'))}, inconsistent with the tensors (${inSparse} to ${shared} for a ${kind} model)`);
   }
+  verifyChecksum(file, name);
   return {
     formatVersion,
     fsmtlVersion: meta.string('fsmtl_version'),

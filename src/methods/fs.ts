@@ -1,6 +1,11 @@
 import { diversify, keepAt, normalizeByLayer, smoothScores, type Scores } from '../sparse/fisher-scores.js';
 import { maskFromScores } from '../sparse/masks.js';
-import type { MethodFactory } from './types.js';
+import { keepMasks, newMasks, type MethodFactory, type SharingState } from './types.js';
+
+interface FsState extends SharingState {
+  /** Each task's Fisher scores as smoothed over recomputes (null before the first; see fs.smoothing). */
+  smoothed: (Scores | null)[];
+}
 
 /**
  * FS (Algorithms 1–2): dense warm-up, then at the start of every `interval`-th epoch each task's mask
@@ -12,21 +17,24 @@ import type { MethodFactory } from './types.js';
  */
 export const fs: MethodFactory = (config) => {
   const o = config.fs;
-  let smoothed: (Scores | null)[] = [];
   return {
     name: config.method === 'efs' ? 'efs' : 'fs',
     summary: `Fisher masks (${config.method === 'efs' ? 'exact' : o.label}), p = ${config.keep}`,
     separateTowers: false,
-    masksFor(req) {
-      if (req.epoch < o.warmupEpochs) return null;
+    init: (numTasks): FsState => ({ masks: null, smoothed: new Array(numTasks).fill(null) }),
+    masksFor(req, state: FsState) {
+      if (req.epoch < o.warmupEpochs) return keepMasks(state);
       const annealing = o.schedule === 'anneal' && req.epoch - o.warmupEpochs + 1 < o.annealEpochs;
-      if (req.current && !annealing && (req.epoch - o.warmupEpochs) % o.interval !== 0) return req.current;
-      if (smoothed.length !== req.numTasks) smoothed = new Array(req.numTasks).fill(null);
-      let scores = Array.from({ length: req.numTasks }, (_, t) => (smoothed[t] = smoothScores(smoothed[t], req.fisher(t), o.smoothing)));
+      if (state.masks && !annealing && (req.epoch - o.warmupEpochs) % o.interval !== 0) return keepMasks(state);
+      const smoothed = Array.from({ length: req.numTasks }, (_, t) => smoothScores(state.smoothed[t] ?? null, req.fisher(t), o.smoothing));
+      let scores = smoothed;
       if (o.normalize === 'layer') scores = scores.map((s) => normalizeByLayer(req.specs, s));
       if (o.diversity > 0) scores = diversify(scores, o.diversity);
       const keep = keepAt(req.epoch, o.warmupEpochs, config.keep, o.schedule, o.annealEpochs);
-      return scores.map((s) => maskFromScores(req.specs, s, keep, o.scope));
+      return newMasks(
+        scores.map((s) => maskFromScores(req.specs, s, keep, o.scope)),
+        { ...state, smoothed },
+      );
     },
   };
 };

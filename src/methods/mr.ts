@@ -2,7 +2,13 @@ import { initRoaming, roam, type RoamingState } from '../sparse/roaming.js';
 import { keepCount } from '../sparse/topk.js';
 import { layerUnits, unitMaskToParamMask } from '../sparse/unit-masks.js';
 import { Rng } from '../util/rng.js';
-import type { MethodFactory } from './types.js';
+import { keepMasks, newMasks, type MethodFactory, type SharingState } from './types.js';
+
+interface MrState extends SharingState {
+  roaming: RoamingState | null;
+  /** Position of the run's 'mr-units' stream. */
+  rng: number;
+}
 
 /**
  * MR, maximum roaming (Pascal et al., AAAI-21): unit subsets as in TR (p of each layer's units, jointly
@@ -12,24 +18,26 @@ import type { MethodFactory } from './types.js';
  * The original updates every few steps; epoch granularity keeps the trainer's one mask call per epoch.
  */
 export const mr: MethodFactory = (config) => {
-  const rng = Rng.derive(config.seed, 'mr-units');
   const roamingEpochs = config.mr.roamingEpochs ?? Math.max(1, Math.ceil(config.epochs / 2));
-  let state: RoamingState | null = null;
   return {
     name: 'mr',
     summary: `maximum roaming, p = ${config.keep} of each layer's units, roaming over ${roamingEpochs} epoch(s)`,
     separateTowers: false,
-    masksFor(req) {
+    init: (): MrState => ({ masks: null, roaming: null, rng: Rng.derive(config.seed, 'mr-units').position }),
+    masksFor(req, state: MrState) {
       const units = layerUnits(req.specs);
-      if (!state) {
-        state = initRoaming(units, req.numTasks, config.keep, rng);
+      const rng = Rng.at(state.rng);
+      let roaming: RoamingState;
+      if (!state.roaming) {
+        roaming = initRoaming(units, req.numTasks, config.keep, rng);
       } else if (req.epoch >= 1 && req.epoch <= roamingEpochs) {
         const swaps = units.map((n) => Math.ceil((n - keepCount(n, config.keep)) / roamingEpochs));
-        state = roam(state, swaps, rng);
+        roaming = roam(state.roaming, swaps, rng);
       } else {
-        return req.current;
+        return keepMasks(state);
       }
-      return state.active.map((u) => unitMaskToParamMask(req.specs, u));
+      const masks = roaming.active.map((u) => unitMaskToParamMask(req.specs, u));
+      return newMasks(masks, { ...state, roaming, rng: rng.position });
     },
   };
 };

@@ -1,5 +1,5 @@
 import { squeezeExcitation } from '../model/squeeze-excitation.js';
-import type { MethodFactory } from './types.js';
+import { denseSharing, type MethodFactory } from './types.js';
 
 /**
  * SE (Maninis et al., CVPR-19): the whole extractor is shared (no masks), and every task owns a
@@ -10,5 +10,5 @@ export const se: MethodFactory = (config) => ({
   summary: `task-specific squeeze-and-excitation blocks (reduction ${config.se.reduction})`,
   separateTowers: false,
   adapter: squeezeExcitation(config.se.reduction),
-  masksFor: () => null,
+  ...denseSharing,
 });

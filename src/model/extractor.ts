@@ -2,7 +2,9 @@
 // so that a task can run them on S_t ⊙ θsh (Eq. 3) and the Fisher module can tap every layer.
 import * as tf from '@tensorflow/tfjs-core';
 import { FsmtlError } from '../util/errors.js';
-import type { ParamLayer } from './layers.js';
+import type { ParamLayer, ParamSpec } from './layers.js';
+import type { Rng } from '../util/rng.js';
+import { SEGNET_MIN_SIDE, SEGNET_WIDTHS, segnetExtractor } from './segnet.js';
 
 /**
  * Optional taps into a forward pass, used by the batched per-example Fisher:
@@ -20,11 +22,27 @@ export interface Extractor {
   arch: ExtractorArch;
   layers: ParamLayer[];
   inputShape: [number, number, number];
+  /** Features per output position: per example, or per pixel when `pixels` is set. */
   featureDim: number;
+  /**
+   * Dense prediction: the extractor outputs a featureDim vector at each pixel of this grid, and each task
+   * head acts per pixel (a 1×1 convolution; src/model/head.ts). Absent: one vector per example.
+   */
+  pixels?: { height: number; width: number };
   /** Shape of each parametric layer's pre-activation for a batch of n examples. */
   preActivationShapes(n: number): number[][];
-  /** x: [N, H, W, C]; params: [kernel_0, bias_0, ...]; returns features [N, featureDim]. */
+  /**
+   * x: [N, H, W, C]; params: [kernel_0, bias_0, ...]; returns features [N, featureDim], or with `pixels`
+   * [N, height·width·featureDim] (NHWC flattened).
+   */
   forward(x: tf.Tensor4D, params: tf.Tensor[], hooks?: ForwardHooks): tf.Tensor2D;
+  /**
+   * Set when this network is not the plain `arch` extractor: a multi-task architecture built over it
+   * (src/model/architectures) or one bound to a task's adapter. Names it; the native dense Fisher skips it.
+   */
+  composite?: string;
+  /** Initial parameter values, when not He-uniform (cross-stitch units start near the identity). */
+  init?(specs: ParamSpec[], rng: Rng): Float32Array[];
 }
 
 function applyDense(a: tf.Tensor2D, i: number, params: tf.Tensor[], hooks?: ForwardHooks): tf.Tensor2D {
@@ -186,6 +204,13 @@ export const EXTRACTORS = {
     accepts: 'H, W ≥ 16, any channels (made for 64×64 RGB; 28×28 grey works)',
     minSide: 16,
     create: (inputShape) => cnnExtractor(inputShape),
+  },
+  segnet: {
+    name: 'segnet',
+    summary: `encoder–decoder for per-pixel tasks: conv3×3 + ReLU stages of widths ${SEGNET_WIDTHS.join(', ')} with 2×2 max-pools, mirrored decoder with nearest upsampling and additive skips; ${SEGNET_WIDTHS[0]} features per input pixel`,
+    accepts: `H, W ≥ ${SEGNET_MIN_SIDE}, any channels (made for 64×64 scenes and 128×256 RGB Cityscapes); outputs at every input pixel`,
+    minSide: SEGNET_MIN_SIDE,
+    create: (inputShape) => segnetExtractor(inputShape),
   },
 } satisfies Record<string, ExtractorEntry>;
 

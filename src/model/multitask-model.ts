@@ -1,8 +1,10 @@
 // A multi-task network: one shared extractor (θsh, the parameters masks cover) and one dense linear
-// head per task (θ_t), as wide as the task kind's output (classes, 1 logit, D targets). STL is the same network with one extractor copy per task ("towers").
+// head per task (θ_t), as wide as the task kind's output (classes, 1 logit, D targets), applied per pixel
+// for a dense-prediction extractor (src/model/head.ts). STL is the same network with one extractor copy per task ("towers").
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskAdapter } from './adapters.js';
 import type { Extractor, ForwardHooks } from './extractor.js';
+import { applyHead } from './head.js';
 import { paramSpecs, type ParamSpec } from './layers.js';
 import { initHead, initParams } from './init.js';
 import { Rng } from '../util/rng.js';
@@ -35,7 +37,7 @@ export class MultiTaskModel {
     const towerCount = separateTowers ? outputs.length : 1;
     this.towers = [];
     for (let k = 0; k < towerCount; k++) {
-      const values = initParams(this.specs, rng);
+      const values = extractor.init ? extractor.init(this.specs, rng) : initParams(this.specs, rng);
       this.towers.push(values.map((v, i) => tf.variable(tf.tensor(v, this.specs[i].shape), true, `tower${k}/${this.specs[i].name}`)));
     }
     this.heads = outputs.map((c, t) => {
@@ -49,7 +51,7 @@ export class MultiTaskModel {
     const adapterRng = Rng.derive(seed, 'adapters');
     this.adapterSpecs = adapter ? adapter.specs(extractor) : [];
     this.adapters = outputs.map((_, t) =>
-      initParams(this.adapterSpecs, adapterRng).map((v, i) =>
+      (adapter?.init ? adapter.init(this.adapterSpecs, adapterRng, t) : initParams(this.adapterSpecs, adapterRng)).map((v, i) =>
         tf.variable(tf.tensor(v, this.adapterSpecs[i].shape), true, `adapter${t}/${this.adapterSpecs[i].name}`),
       ),
     );
@@ -69,24 +71,33 @@ export class MultiTaskModel {
     return this.specs.reduce((a, s) => a + s.size, 0);
   }
 
-  /** Head outputs of task t for x (logits, or standardised targets), with the given effective extractor parameters. */
+  /**
+   * Head outputs of task t for x (logits, or standardised targets), with the given effective extractor
+   * parameters: [N, outputs], or [N, H·W·outputs] per pixel for a dense-prediction extractor.
+   */
   logits(t: number, x: tf.Tensor4D, params: tf.Tensor[]): tf.Tensor2D {
     return this.logitsWith(x, params, this.heads[t].kernel, this.heads[t].bias, this.adapters[t]);
   }
 
-  /** Task features for x: the extractor with these parameters, and the task's adapter when there is one. */
-  features(x: tf.Tensor4D, params: tf.Tensor[], adapterParams: tf.Tensor[] = []): tf.Tensor2D {
+  /** Task features for x: the extractor with these parameters, and the task's adapter when there is one; `taps` see the extractor's layers. */
+  features(x: tf.Tensor4D, params: tf.Tensor[], adapterParams: tf.Tensor[] = [], taps?: ForwardHooks): tf.Tensor2D {
     const adapter = this.adapter;
+    if (adapter?.forward) return adapter.forward(this.extractor, x, params, adapterParams, this.adapterSpecs, taps);
     const hooks: ForwardHooks | undefined = adapter
-      ? { output: (layer, a) => adapter.apply(layer, a, adapterParams, this.adapterSpecs) }
-      : undefined;
+      ? { ...taps, output: (layer, a) => adapter.apply(layer, a, adapterParams, this.adapterSpecs) }
+      : taps;
     return this.extractor.forward(x, params, hooks);
+  }
+
+  /** The extractor as task t computes it (its adapter bound in), for code that taps the forward pass: the Fisher. */
+  taskExtractor(t: number): Extractor {
+    if (!this.adapter) return this.extractor;
+    return { ...this.extractor, composite: this.extractor.composite ?? this.adapter.name, forward: (x, p, hooks) => this.features(x, p, this.adapters[t], hooks) };
   }
 
   /** Logits with explicit extractor, head and adapter parameters (so that gradients can be taken with respect to them). */
   logitsWith(x: tf.Tensor4D, params: tf.Tensor[], headKernel: tf.Tensor, headBias: tf.Tensor, adapterParams: tf.Tensor[] = []): tf.Tensor2D {
-    const feats = this.features(x, params, adapterParams);
-    return tf.add(tf.matMul(feats, headKernel as tf.Tensor2D), headBias) as tf.Tensor2D;
+    return applyHead(this.extractor, this.features(x, params, adapterParams), headKernel, headBias);
   }
 
   /** Every trainable variable: towers, then heads, then adapters (the optimiser's order). */

@@ -7,6 +7,8 @@ export interface MaskStats {
   density: number[];
   /** density[t][l]: fraction kept inside parametric layer l. */
   layerDensity: number[][];
+  /** Names of the parametric layers, in layerDensity's order (absent in results stored before it existed). */
+  layerNames?: string[];
   /** overlap[a][b] = |S_a ∩ S_b| / min(|S_a|, |S_b|): for random masks at keep ratio p it is ≈ p. */
   overlap: number[][];
   /** jaccard[a][b] = |S_a ∩ S_b| / |S_a ∪ S_b|. */
@@ -76,6 +78,7 @@ export function maskStats(specs: ParamSpec[], masks: TaskMask[]): MaskStats {
   return {
     density: counts.map((c) => c / total),
     layerDensity,
+    layerNames: layers.map((l) => specs.find((s) => s.layer === l)!.name.split('/')[0]),
     overlap,
     jaccard,
     union: unionCount / total,

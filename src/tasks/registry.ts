@@ -3,11 +3,13 @@
 import { z } from 'zod';
 import { FsmtlError } from '../util/errors.js';
 import { binary } from './binary.js';
+import { depth } from './depth.js';
 import { multiclass } from './multiclass.js';
 import { regression } from './regression.js';
+import { segmentation } from './segmentation.js';
 import type { MetricDef, TaskKind, TaskSpec } from './types.js';
 
-const KINDS = { multiclass, binary, regression } as const;
+const KINDS = { multiclass, binary, regression, segmentation, depth } as const;
 
 export const TASK_KIND_NAMES = Object.keys(KINDS) as (keyof typeof KINDS)[];
 
@@ -23,6 +25,8 @@ export const taskSpecSchema: z.ZodType<TaskSpec> = z.discriminatedUnion('kind', 
   multiclass.specSchema as never,
   binary.specSchema as never,
   regression.specSchema as never,
+  segmentation.specSchema as never,
+  depth.specSchema as never,
 ]) as unknown as z.ZodType<TaskSpec>;
 
 /** A task's metric definitions (directions for ranks and Δm). */
@@ -49,4 +53,4 @@ export function describeTaskKinds(): { name: string; summary: string }[] {
   return TASK_KIND_NAMES.map((name) => ({ name, summary: KINDS[name].summary }));
 }
 
-export type { TaskSpec, TaskKind, MetricDef, FisherLabel, MulticlassSpec, BinarySpec, RegressionSpec, TaskKindName } from './types.js';
+export type { TaskSpec, TaskKind, MetricDef, FisherLabel, MulticlassSpec, BinarySpec, RegressionSpec, SegmentationSpec, DepthSpec, PixelGrid, PixelMaps, TaskKindName } from './types.js';

@@ -40,7 +40,33 @@ export interface RegressionSpec {
   std?: number[];
 }
 
-export type TaskSpec = MulticlassSpec | BinarySpec | RegressionSpec;
+/** Per-pixel tasks (dense prediction) predict on a height × width grid: labels and outputs are NHWC rows. */
+export interface PixelGrid {
+  height: number;
+  width: number;
+}
+
+export interface SegmentationSpec extends PixelGrid {
+  kind: 'segmentation';
+  /** Number of classes C; each pixel's label is an integer 0 … C−1. */
+  classes: number;
+  classNames?: string[];
+  /** A label value that marks an unlabelled pixel (e.g. −1 or 255), besides NaN. */
+  ignore?: number;
+}
+
+export interface DepthSpec extends PixelGrid {
+  kind: 'depth';
+  /** The depths' unit, for reports and written maps (e.g. 'm'). */
+  unit?: string;
+  /** A label value that marks a pixel without depth (e.g. 0), besides NaN. */
+  invalid?: number;
+  /** Mean and standard deviation of the valid training depths (filled by prepare(); the network predicts standardised depth). */
+  mean?: number;
+  std?: number;
+}
+
+export type TaskSpec = MulticlassSpec | BinarySpec | RegressionSpec | SegmentationSpec | DepthSpec;
 export type TaskKindName = TaskSpec['kind'];
 
 export interface MetricDef {
@@ -78,14 +104,30 @@ export interface DecodedPredictions {
   values: Float64Array[];
 }
 
+/** Per-pixel predictions of n examples: n × height × width values, row-major. */
+export interface PixelMaps {
+  /** 'classes': integer class indices (segmentation); 'values': real values in `unit` (depth). */
+  type: 'classes' | 'values';
+  height: number;
+  width: number;
+  values: Float32Array;
+  classes?: number;
+  unit?: string;
+}
+
 export interface TaskKind<S extends TaskSpec = TaskSpec> {
   name: S['kind'];
   /** For help texts and reports. */
   summary: string;
   /** Validates a spec as it appears in configs, manifests and model files. */
   specSchema: z.ZodType<S>;
-  /** Width of the head's output per example. */
+  /** Width of the head's output per example, or per pixel for a per-pixel kind (its pixels() grid). */
   outputs(spec: S): number;
+  /**
+   * Per-pixel kinds only: the grid the task predicts on. The model's output is then height·width·outputs
+   * per example (NHWC), and the extractor must produce features on the same grid.
+   */
+  pixels?(spec: S): PixelGrid;
   /** Numbers stored per example in a label row. */
   labelWidth(spec: S): number;
   /**
@@ -114,4 +156,6 @@ export interface TaskKind<S extends TaskSpec = TaskSpec> {
   accumulator(spec: S): MetricAccumulator;
   /** Head outputs (n × outputs) as predictions in the data's own terms: classes, 0/1 and probability, real values. */
   decode(out: Float32Array, n: number, spec: S): DecodedPredictions;
+  /** Per-pixel kinds: predictions as maps (class indices, or values in the data's unit), for images and .npy files. */
+  decodeMaps?(out: Float32Array, n: number, spec: S): PixelMaps;
 }

@@ -6,8 +6,11 @@ import { FSMTL_VERSION } from '../version.js';
 import type { Benchmark } from '../data/types.js';
 import { initEngine, type EngineInfo } from '../engine/setup.js';
 import { makeExtractor } from '../model/extractor.js';
+import { applyHead } from '../model/head.js';
 import { MultiTaskModel } from '../model/multitask-model.js';
 import { createMethod, methodTraits } from '../methods/registry.js';
+import { taskAdapterOf } from '../methods/task-modules.js';
+import { networkOf } from '../model/adapters.js';
 import { paramSpecs, type ParamSpec } from '../model/layers.js';
 import { createWeighting } from '../methods/weighting/registry.js';
 import { adam } from '../optim/adam.js';
@@ -18,9 +21,11 @@ import { maskStats, type MaskStats } from '../sparse/mask-stats.js';
 import type { TaskMask } from '../sparse/masks.js';
 import { withValidation } from '../data/validation.js';
 import { metricTitle, taskKind } from '../tasks/registry.js';
+import { checkTaskGrid } from '../tasks/pixels.js';
 import type { FisherLabel, TaskKindName, TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { residentBytes } from '../util/memory.js';
 import { epochBatches } from './batches.js';
 import type { TrainConfig } from './config.js';
 
@@ -98,6 +103,12 @@ export interface EpochEndInfo {
   masks: TaskMask[] | null;
   /** The model being trained; read it, do not dispose it. */
   model: MultiTaskModel;
+  /** This epoch's entry of the result's history (mean losses per task, seconds). */
+  log: EpochLog;
+  /** Mean training loss per task over the epoch. */
+  loss: number[];
+  /** Task `task`'s metrics now on one of its splits (a forward pass over it; e.g. for live charts). */
+  evaluate(task: number, split: 'val' | 'test'): Record<string, number>;
 }
 
 export interface TrainOptions {
@@ -225,10 +236,10 @@ export async function train(config: TrainConfig, bench: Benchmark, opts: TrainOp
 export async function trainModel(config: TrainConfig, input: Benchmark, opts: TrainOptions = {}): Promise<TrainedModel> {
   const engine = await initEngine({ backend: config.backend });
   const t0 = performance.now();
-  let peakRss = process.memoryUsage().rss;
+  let peakRss = residentBytes();
   let peakTensorBytes = 0;
   const sample = () => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, residentBytes());
     peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
   };
 
@@ -236,10 +247,16 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const specs0 = bench.tasks.map((t) => t.spec);
   const kinds = specs0.map((s) => taskKind(s));
   const method = createMethod(config);
-  const extractor = makeExtractor(config.arch, bench.inputShape, config.hidden);
   const T = bench.tasks.length;
+  // The architecture's (or SE's) task modules, and the shared network they sit in (the extractor itself for hps).
+  const adapter = taskAdapterOf(config);
+  const base = makeExtractor(config.arch, bench.inputShape, config.hidden);
+  // A per-pixel task needs a per-pixel extractor on the same grid, and a per-example task one without a grid.
+  bench.tasks.forEach((t, i) => checkTaskGrid(t.name, kinds[i].pixels?.(t.spec), base.pixels, config.arch));
+  if (base.pixels && adapter?.network) throw new FsmtlError(`architecture '${config.architecture}' is not built for per-pixel extractors ('${config.arch}') yet`);
+  const extractor = networkOf(base, adapter, T);
   checkSize(config, paramSpecs(extractor.layers), method.separateTowers ? bench.tasks.length : 1);
-  const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, method.adapter ?? null);
+  const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, adapter);
   const specs = model.specs;
   const trainData = toTensors(bench, 'train');
   const sizes = bench.tasks.map((t) => t.train.n);
@@ -249,9 +266,10 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const placementForward = config.fs.placement === 'forward';
   // Homogeneous inputs and one dense extractor: every task's batch is the same images, so one forward
   // pass serves them all when nothing task-specific happens inside the extractor (see sharedStep).
-  const sharedInputs = bench.kind === 'homogeneous' && !method.separateTowers && !method.adapter;
+  const sharedInputs = bench.kind === 'homogeneous' && !method.separateTowers && !adapter;
 
   let masks: TaskMask[] | null = null;
+  let sharingState = method.init(T);
   let masksT: tf.Tensor[][] | null = null;
   let unionT: tf.Tensor[] | null = null;
 
@@ -305,7 +323,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       const idx = tf.tensor1d(perm, 'int32');
       const x = tf.gather(trainData[t].x, idx) as tf.Tensor4D;
       const y = tf.gather(trainData[t].y, idx) as tf.Tensor2D;
-      return fisherDiagonal(extractor, taskParams(t, config.fs.fisherNetwork === 'masked'), model.heads[t], x, y, bench.tasks[t].spec, fisherLabel);
+      return fisherDiagonal(model.taskExtractor(t), taskParams(t, config.fs.fisherNetwork === 'masked'), model.heads[t], x, y, bench.tasks[t].spec, fisherLabel);
     });
     const out = scores.map((s) => s.dataSync() as Float32Array);
     scores.forEach((s) => s.dispose());
@@ -318,21 +336,24 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const e0 = performance.now();
       // Sparse variables (Algorithm 2), then network parameters (Eq. 12).
-      const next = method.masksFor({
-        epoch,
-        specs,
-        numTasks: T,
-        current: masks,
-        fisher: (t) => {
-          opts.onProgress?.({ epoch, epochs: config.epochs, step: 0, steps: 0, loss: NaN, phase: 'fisher' });
-          return estimateFisher(t);
+      const update = method.masksFor(
+        {
+          epoch,
+          specs,
+          numTasks: T,
+          fisher: (t) => {
+            opts.onProgress?.({ epoch, epochs: config.epochs, step: 0, steps: 0, loss: NaN, phase: 'fisher' });
+            return estimateFisher(t);
+          },
         },
-      });
-      const masksUpdated = next !== masks;
+        sharingState,
+      );
+      sharingState = update.state;
+      const masksUpdated = update.changed;
       if (masksUpdated) {
         masksT?.flat().forEach((m) => m.dispose());
         unionT?.forEach((m) => m.dispose());
-        masks = next;
+        masks = update.masks;
         masksT = maskTensors(masks, specs);
         unionT = masks ? unionTensors(masks, specs) : null;
       }
@@ -368,12 +389,19 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       checkDivergence(lossSum.map((l) => l / batches.length), epoch);
       sample();
       if (epoch === 0) tensorsAfterFirstEpoch = liveTensors();
-      opts.onEpochEnd?.({ epoch, masks, model });
-      history.push({
-        epoch: epoch + 1,
-        loss: lossSum.map((l) => l / batches.length),
-        seconds: (performance.now() - e0) / 1000,
-        masksUpdated,
+      const log: EpochLog = { epoch: epoch + 1, loss: lossSum.map((l) => l / batches.length), seconds: (performance.now() - e0) / 1000, masksUpdated };
+      history.push(log);
+      opts.onEpochEnd?.({
+        epoch,
+        masks,
+        model,
+        log,
+        loss: log.loss,
+        evaluate: (t, split) => {
+          const s = bench.tasks[t][split];
+          if (!s) throw new FsmtlError(`task '${bench.tasks[t].name}' has no ${split === 'val' ? 'validation' : 'test'} split`);
+          return evaluate(t, s);
+        },
       });
     }
     const tensorsAfterLastEpoch = liveTensors();
@@ -491,7 +519,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
       const { grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
         const feats = model.features(x, w.slice(0, n));
         for (let t = 0; t < T; t++) {
-          const out = tf.add(tf.matMul(feats, w[n + 2 * t] as tf.Tensor2D), w[n + 2 * t + 1]);
+          const out = applyHead(model.extractor, feats, w[n + 2 * t], w[n + 2 * t + 1]);
           losses.push(tf.keep(taskLoss(t, out, ys[t])));
         }
         return tf.addN(losses) as tf.Scalar;
@@ -522,7 +550,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
         const effective = taskParams(t, placementForward);
         const n = effective.length;
         const headLoss = (feats: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) =>
-          taskLoss(t, tf.add(tf.matMul(feats as tf.Tensor2D, kernel as tf.Tensor2D), bias), y);
+          taskLoss(t, applyHead(model.extractor, feats, kernel, bias), y);
         let features: tf.Tensor | null = null;
         const { value, grads } = tf.valueAndGrads((...w: tf.Tensor[]) => {
           const feats = model.features(x, w.slice(0, n), w.slice(n + 2));
@@ -587,7 +615,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     const spec = bench.tasks[t].spec;
     const acc = kinds[t].accumulator(spec);
     const width = kinds[t].labelWidth(spec);
-    const chunk = 1000;
+    const chunk = model.extractor.pixels ? 32 : 1000; // per-pixel extractors hold full-resolution activations
     const row = h * w * c;
     for (let s = 0; s < split.n; s += chunk) {
       const n = Math.min(chunk, split.n - s);

@@ -16,6 +16,18 @@ export class Rng {
     return new Rng(h);
   }
 
+  /** The generator's position, for explicit state (a method's state stores it between epochs). */
+  get position(): number {
+    return this.state;
+  }
+
+  /** A generator that continues from a saved `position`. */
+  static at(position: number): Rng {
+    const r = new Rng(0);
+    r.state = position >>> 0;
+    return r;
+  }
+
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);

@@ -186,3 +186,16 @@ test('npz: files written by NumPy (zip64 local headers) and zips with data descr
   assert.deepEqual([...npz.arr_0.data], [...parseNpy(npy, 'x').data]);
   assert.deepEqual([...npz.b.data], [...parseNpy(npy, 'x').data]);
 });
+
+test("npz: members named like Object's own properties are arrays like any other; member names in messages stay on one line", () => {
+  const u8 = (v: number) => makeNpy(npyHeader('|u1', [1]), Uint8Array.of(v));
+  const npz = parseNpz(zipSync({ 'toString.npy': u8(1), '__proto__.npy': u8(2), 'x.npy': u8(3) }), 'odd.npz');
+  assert.deepEqual(Object.keys(npz).sort(), ['__proto__', 'toString', 'x']);
+  assert.deepEqual([...npzArray(npz, '__proto__', 'odd.npz').data], [2]);
+  assert.deepEqual([...npzArray(npz, 'toString', 'odd.npz').data], [1]);
+  assert.equal(Object.getPrototypeOf(npz), Object.prototype);
+  expectFsmtlError(() => npzArray(npz, 'constructor', 'odd.npz'), "odd.npz: no array 'constructor'");
+  // A name holding a line break (and a long one) is escaped and cut in the message.
+  const msg = expectFsmtlError(() => parseNpz(zipSync({ [`a\nb${'c'.repeat(200)}.txt`]: u8(1) }), 'nl.npz'), 'nl.npz', "unexpected member 'a\\u000ab");
+  assert.ok(msg.length < 200, msg);
+});

@@ -15,7 +15,7 @@ import { randn, relError, size, TOL } from './helpers.js';
 
 const status = nativeStatus();
 const skip = status.available ? false : `native engine unavailable: ${status.reason}`;
-const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Identity', 'Sum', 'GatherV2', 'MaxPoolGrad', 'FsmtlAdam', 'FsmtlDenseFisher'];
+const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Identity', 'Sum', 'GatherV2', 'MaxPoolGrad', 'FsmtlAdam', 'FsmtlDenseFisher', 'FsmtlConvFisher', 'Exp'];
 
 async function runOn(backend: 'cpu' | 'native', fn: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ v: Float32Array; shape: string }>> {
   await tf.setBackend(backend);

@@ -7,7 +7,7 @@ import { cnnExtractor } from '../../src/model/extractor.js';
 import { paramSpecs } from '../../src/model/layers.js';
 import { assertParity, randn, relError, runOn, size } from './helpers.js';
 
-const FSMTL_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot', 'GatherV2', 'Sum'];
+const FSMTL_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot', 'GatherV2', 'Sum', 'FsmtlConvFisher', 'ResizeNearestNeighborGrad'];
 
 before(async () => {
   const info = await initEngine({ backend: 'wasm' });

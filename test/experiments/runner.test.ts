@@ -39,7 +39,7 @@ test('runs go to worker processes in parallel; results and failures are stored; 
   assert.equal(store.results.size, 4);
   assert.equal(store.failed.size, 2);
   assert.deepEqual(store.corrupt, []);
-  assert.ok(readdirSync(join(dir, 'runs')).every((f) => f.endsWith('.json')), 'no temporary files left');
+  assert.ok(readdirSync(join(dir, 'runs')).every((f) => /\.jsonl?$/.test(f)), 'no temporary files left (results and their run logs only)');
 
   const again = planExperiment(e);
   assert.deepEqual([again.pending.length, again.stored.length, again.failed.length], [0, 4, 2]);
@@ -84,7 +84,7 @@ test('fsmtl experiment: killed after its first run, then run again, it finishes 
   const store = readStore(out);
   assert.equal(store.results.size, stored);
   assert.deepEqual(store.corrupt, [], 'no half-written result');
-  assert.ok(readdirSync(join(out, 'runs')).every((f) => f.endsWith('.json')), 'no temporary files left');
+  assert.ok(readdirSync(join(out, 'runs')).every((f) => /\.jsonl?$/.test(f)), 'no temporary files left (results and their run logs only)');
   assert.equal(existsSync(join(out, 'report.md')), false);
 
   // Second pass: the stored runs are skipped, the rest run, the report and figures are written.

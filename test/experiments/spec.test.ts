@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configHash, defaultLabel, loadExperiment, parseExperiment, pLabel, runKey } from '../../src/experiments/spec.js';
+import { configHash, defaultLabel, loadExperiment, paperOrder, parseExperiment, pLabel, runKey } from '../../src/experiments/spec.js';
 import { parseTrainConfig } from '../../src/train/config.js';
 import { FsmtlError } from '../../src/util/errors.js';
 import { tempDir } from './helpers.js';
@@ -130,4 +130,24 @@ test('registries: methods, weightings and benchmarks are listed once, and config
   fails({ benchmarks: ['morpho'], methods: [{ method: 'stl', weighting: 'pcgrad' }] }, /stl shares no parameters/);
   fails({ benchmarks: ['hetero3'], methods: [{ method: 'mtl' }], train: { attributes: ['Smiling'] } }, /benchmark 'hetero3' has no use for attributes/);
   fails({ benchmarks: ['cifar'], methods: [{ method: 'mtl' }] }, /benchmarks \(cifar\)/);
+});
+
+test('architectures: a method entry names one; labels, run keys and row order follow it; hard sharing keeps its old hashes', () => {
+  const e = parseExperiment({
+    benchmarks: ['hetero3'],
+    seeds: [0],
+    methods: [{ method: 'mtl' }, { method: 'mtl', architecture: 'mmoe' }, { method: 'fs', architecture: 'mmoe' }, { method: 'mtl', weighting: 'pcgrad', architecture: 'cgc' }],
+  });
+  assert.deepEqual(e.rows.map((r) => r.label), ['MTL', 'MMoE', 'FS (MMoE)', 'CGC+PCGrad']);
+  const mmoe = e.runs.find((r) => r.label === 'MMoE')!;
+  assert.equal(mmoe.config.architecture, 'mmoe');
+  assert.match(mmoe.key, /^hetero3-mtl-mmoe-s0-[0-9a-f]{12}$/);
+  assert.ok(paperOrder('fs', 'ew', 'hps') < paperOrder('mtl', 'ew', 'mmoe'), 'hard-sharing rows first');
+  // A config without the architecture fields (stored before they existed) hashes as its hps equivalent.
+  const mtl = e.runs.find((r) => r.label === 'MTL')!.config;
+  const { architecture: _a, architectureOptions: _o, ...old } = mtl;
+  assert.equal(configHash(old as typeof mtl), configHash(mtl));
+  assert.notEqual(configHash({ ...mtl, architecture: 'mmoe' }), configHash(mtl));
+  assert.throws(() => parseExperiment({ benchmarks: ['hetero3'], methods: [{ method: 'mtl' }], train: { architecture: 'mmoe' } }), /train\.architecture: set by the experiment/);
+  assert.throws(() => parseExperiment({ benchmarks: ['hetero3'], methods: [{ method: 'stl', architecture: 'mmoe' }] }), /methods\[0\]\.architecture: stl shares no network/);
 });

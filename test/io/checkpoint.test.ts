@@ -221,6 +221,14 @@ test('corrupt, mismatched or too-new checkpoints and task models: FsmtlError nam
   writeFileSync(name, flipped);
   expectFsmtlError(() => loadCheckpoint(name), name, /header length/);
   expectFsmtlError(() => loadCheckpoint(join(dir, 'missing.safetensors')), /cannot read checkpoint .*missing\.safetensors: no such file/);
+  // One flipped bit in a weight, or an edited metadata field, would load as another model: the checksum says so.
+  const weight = Buffer.from(bytes);
+  weight[8 + Number(bytes.readBigUInt64LE(0)) + 1234] ^= 0x01;
+  writeFileSync(name, weight);
+  expectFsmtlError(() => loadCheckpoint(name), name, /the file is corrupt: its content has checksum crc32:[0-9a-f]{8}, its metadata says "crc32:[0-9a-f]{8}"/);
+  expectFsmtlError(variant((_, m) => (m.metrics = '[]')), name, /the file is corrupt/);
+  // Files written before the checksum (none in the metadata) still load.
+  assert.deepEqual(variant((_, m) => delete m.checksum)().towers, loadCheckpoint(path).towers);
 
   // Task models: the wrong kind of file either way, tampered tensors.
   const c = loadCheckpoint(path);
@@ -240,6 +248,7 @@ test('corrupt, mismatched or too-new checkpoints and task models: FsmtlError nam
   expectFsmtlError(tmVariant((_, m) => (m.hidden = '[16,32]')), tmPath, /out of range for a tensor of 12544 entries|kept index/);
   expectFsmtlError(tmVariant((_, m) => (m.arch = 'resnet')), tmPath, /'arch' must be mlp or lenet/);
   expectFsmtlError(tmVariant((_, m) => (m.format_version = '3')), tmPath, /format version 3 .* newer/);
+  expectFsmtlError(tmVariant((_, m) => (m.keep = '0.5')), tmPath, /the file is corrupt: its content has checksum/);
   expectFsmtlError(
     tmVariant((t) => t.set('extractor/dense0/kernel/values', { dtype: 'F32', shape: [3], data: new Float32Array(3) })),
     tmPath,

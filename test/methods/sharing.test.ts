@@ -26,13 +26,36 @@ const noFisher = () => {
 function maskHistory(method: string, epochs: number, keep: number): (TaskMask[] | null)[] {
   const m = createMethod(parseTrainConfig({ method, epochs, keep, seed: 3 }));
   const out: (TaskMask[] | null)[] = [];
-  let current: TaskMask[] | null = null;
+  let state = m.init(2);
   for (let epoch = 0; epoch < epochs; epoch++) {
-    current = m.masksFor({ epoch, specs, numTasks: 2, fisher: noFisher, current });
-    out.push(current);
+    const update = m.masksFor({ epoch, specs, numTasks: 2, fisher: noFisher }, state);
+    assert.equal(update.changed, update.masks !== state.masks, 'changed says whether the masks were replaced');
+    state = update.state;
+    out.push(update.masks);
   }
   return out;
 }
+test('sharing methods keep everything in their explicit state: a fresh instance resumes a run mid-way with the same masks', () => {
+  const fisher = (t: number, epoch: number) => specs.map((s, i) => Float32Array.from({ length: s.size }, (_, j) => ((j * 13 + i * 3 + t * 7 + epoch * 5) % 11) + 1));
+  for (const method of ['mr', 'rs', 'tr', 'fs']) {
+    const config = parseTrainConfig({ method, epochs: 6, keep: 0.6, seed: 5, fs: { warmupEpochs: 1, smoothing: 0.5 } });
+    const walk = (from: number, to: number, state: ReturnType<ReturnType<typeof createMethod>['init']>) => {
+      const m = createMethod(config); // a new instance each time: nothing may hide in a closure
+      const masks: (TaskMask[] | null)[] = [];
+      for (let epoch = from; epoch < to; epoch++) {
+        state = m.masksFor({ epoch, specs, numTasks: 2, fisher: (t) => fisher(t, epoch) }, state).state;
+        masks.push(state.masks);
+      }
+      return { masks, state };
+    };
+    const whole = walk(0, 6, createMethod(config).init(2));
+    const first = walk(0, 3, createMethod(config).init(2));
+    const rest = walk(3, 6, first.state);
+    assert.deepEqual([...first.masks, ...rest.masks], whole.masks, `${method}: resumed = uninterrupted`);
+    assert.ok(whole.masks[5], `${method} has masks by the end`);
+  }
+});
+
 /** Units kept by a task = its bias mask. */
 const unitsOf = (m: TaskMask, layer: number) => [...m[2 * layer + 1]];
 

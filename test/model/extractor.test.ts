@@ -20,7 +20,7 @@ before(async () => {
 const count = (arch: ExtractorArch, shape: [number, number, number]) => paramSpecs(makeExtractor(arch, shape, [16, 8]).layers).reduce((a, s) => a + s.size, 0);
 
 test('registry: one entry per name, each builds its own architecture; the config takes exactly these names', () => {
-  assert.deepEqual(EXTRACTOR_NAMES, ['mlp', 'lenet', 'cnn']);
+  assert.deepEqual(EXTRACTOR_NAMES, ['mlp', 'lenet', 'cnn', 'segnet']);
   for (const name of EXTRACTOR_NAMES) {
     const entry = EXTRACTORS[name];
     assert.equal(entry.name, name);
@@ -29,7 +29,7 @@ test('registry: one entry per name, each builds its own architecture; the config
     assert.equal(parseTrainConfig({ arch: name }).arch, name);
   }
   assert.throws(() => parseTrainConfig({ arch: 'resnet' as never }), /config\.arch/);
-  assert.throws(() => makeExtractor('resnet' as never, [28, 28, 1], [8]), (e: Error) => e instanceof FsmtlError && /unknown extractor 'resnet' \(known: mlp, lenet, cnn\)/.test(e.message));
+  assert.throws(() => makeExtractor('resnet' as never, [28, 28, 1], [8]), (e: Error) => e instanceof FsmtlError && /unknown extractor 'resnet' \(known: mlp, lenet, cnn, segnet\)/.test(e.message));
   // An inherited property is not an architecture.
   assert.throws(() => makeExtractor('toString' as never, [28, 28, 1], [8]), /unknown extractor/);
 });
@@ -87,7 +87,8 @@ test("preActivationShapes are the shapes the forward pass produces ('same' convs
       });
       const label = `${name} on ${shape.join('×')}`;
       assert.deepEqual(seen, e.preActivationShapes(2), label);
-      assert.deepEqual(feats.shape, [2, e.featureDim], label);
+      const pixels = e.pixels ? e.pixels.height * e.pixels.width : 1;
+      assert.deepEqual(feats.shape, [2, pixels * e.featureDim], label);
       // Each layer's declared input width is what reaches it.
       e.layers.forEach((layer, l) => assert.equal(layer.kind === 'dense' ? layer.inputs : layer.inChannels, inputs[l][inputs[l].length - 1], `${label}, layer ${l}`));
       tf.dispose([...params, feats]);

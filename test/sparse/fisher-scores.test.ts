@@ -75,11 +75,11 @@ test('FS method: defaults are the literal reading; annealing shrinks the masks e
   const fisher = (t: number, epoch: number) => specs.map((s, i) => Float32Array.from({ length: s.size }, (_, j) => ((j * 31 + i * 7 + t * 5 + epoch * 11) % 17) + 1));
   const run = (fsOptions: object, epochs = 6) => {
     const m = createMethod(parseTrainConfig({ method: 'fs', keep: 0.4, epochs, fs: { warmupEpochs: 1, ...fsOptions } }));
-    let current: TaskMask[] | null = null;
+    let state = m.init(2);
     const out: (TaskMask[] | null)[] = [];
     for (let epoch = 0; epoch < epochs; epoch++) {
-      current = m.masksFor({ epoch, specs, numTasks: 2, current, fisher: (t) => fisher(t, epoch) });
-      out.push(current);
+      state = m.masksFor({ epoch, specs, numTasks: 2, fisher: (t) => fisher(t, epoch) }, state).state;
+      out.push(state.masks);
     }
     return out;
   };

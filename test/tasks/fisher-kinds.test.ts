@@ -10,6 +10,7 @@ import { makeExtractor, type Extractor } from '../../src/model/extractor.js';
 import { paramSpecs } from '../../src/model/layers.js';
 import { initParams } from '../../src/model/init.js';
 import { fisherDiagonal } from '../../src/sparse/fisher.js';
+import { taskKind } from '../../src/tasks/registry.js';
 import type { FisherLabel, TaskSpec } from '../../src/tasks/types.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -73,7 +74,7 @@ function setup(arch: 'mlp' | 'lenet', shape: [number, number, number], n: number
     if (specs[i].role === 'bias') for (let j = 0; j < v.length; j++) v[j] = 0.1 * rng.normal();
     return tf.tensor(v, specs[i].shape);
   });
-  const C = spec.kind === 'multiclass' ? spec.classes : spec.kind === 'binary' ? 1 : spec.targets;
+  const C = taskKind(spec).outputs(spec);
   const head = {
     kernel: tf.tensor2d(Array.from({ length: ex.featureDim * C }, () => rng.normal()), [ex.featureDim, C]),
     bias: tf.tensor1d(Array.from({ length: C }, () => rng.normal())),

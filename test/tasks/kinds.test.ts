@@ -113,7 +113,7 @@ test('decode writes classes, class and probability, or values', () => {
 });
 
 test('the registry validates specs by kind', () => {
-  assert.deepEqual(TASK_KIND_NAMES, ['multiclass', 'binary', 'regression']);
+  assert.deepEqual(TASK_KIND_NAMES, ['multiclass', 'binary', 'regression', 'segmentation', 'depth']);
   assert.ok(taskSpecSchema.safeParse({ kind: 'multiclass', classes: 5 }).success);
   assert.ok(!taskSpecSchema.safeParse({ kind: 'multiclass', classes: 1 }).success);
   assert.ok(!taskSpecSchema.safeParse({ kind: 'multiclass', classes: 3, classNames: ['a'] }).success);

@@ -11,9 +11,12 @@ test('the config schema knows exactly the registered weightings', () => {
   assert.deepEqual([...WEIGHTING_NAMES], weightingNames());
 });
 
+/** The weightings of issue #18 train in weighting-more-training.test.ts (shorter runs, morpho too). */
+const LATER = new Set(['imtl', 'gradvac', 'aligned-mtl', 'famo', 'db-mtl', 'fairgrad', 'stch', 'upgrad', 'graddrop', 'moco']);
+
 test('every weighting trains with hard sharing on hetero3 and multimnist, without leaking tensors', async () => {
   const multimnist = { benchmark: 'multimnist' as const, trainSize: 300, testPerTask: 200, hidden: [32, 32], epochs: 3, batchSize: 50, lr: 5e-3 };
-  for (const weighting of WEIGHTING_NAMES) {
+  for (const weighting of WEIGHTING_NAMES.filter((w) => !LATER.has(w))) {
     const m = await runTraining({ ...multimnist, method: 'mtl', weighting });
     assert.equal(m.memory.tensorsAfterLastEpoch, m.memory.tensorsAfterFirstEpoch, `${weighting} on multimnist`);
     // Chance is 0.1; three epochs on 300 two-digit images reach about 0.25.

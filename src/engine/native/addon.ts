@@ -19,6 +19,8 @@ export interface NativeAddon {
     fh: number, fw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
   ): void;
   sumMiddle(x: number, out: number, outer: number, reduce: number, inner: number): void;
+  /** out = e^x element-wise, n floats. */
+  exp(x: number, out: number, n: number): void;
   conv(
     kind: number, in0: number, in1: number, out: number,
     n: number, h: number, w: number, cin: number, kh: number, kw: number, sh: number, sw: number,

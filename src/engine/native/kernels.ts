@@ -9,6 +9,7 @@ import type { NativeAddon } from './addon.js';
 import { offsetOf, syncHeap } from './backend.js';
 import { FUSED_ADAM, type FusedAdamAttrs } from '../fused-adam.js';
 import { DENSE_FISHER, type DenseFisherAttrs } from '../dense-fisher.js';
+import { CONV_FISHER, convFisherInfo, type ConvFisherAttrs } from '../conv-fisher.js';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -219,6 +220,17 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     return out;
   }
 
+  /** Exp in C (glibc's expf): the softmax of per-pixel cross-entropy runs it over every pixel × class. */
+  function exp(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { x } = args.inputs as { x: TensorInfo };
+    if (x.dtype !== 'float32' || typeof addon.exp !== 'function') return fallback(tf.Exp, args); // an addon built before exp existed
+    const out = backend.makeOutput([...x.shape], 'float32');
+    syncHeap(addon, backend);
+    addon.exp(offsetOf(backend, x), offsetOf(backend, out), prod(x.shape));
+    return out;
+  }
+
   /** MaxPoolGrad in C (the wasm backend's is fsmtl's JS loop; same tie rule). */
   function maxPoolGrad(args: KernelArgs): TensorInfo {
     const backend = args.backend as BackendWasm;
@@ -289,6 +301,61 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     return outs;
   }
 
+  /**
+   * FsmtlConvFisher (../conv-fisher.ts): the addon's filter gradient (oneDNN) per example, read in place at
+   * the example's offset, into one scratch filter that is squared into the sum.
+   */
+  function convFisher(args: KernelArgs): TensorInfo {
+    const backend = args.backend as BackendWasm;
+    const { x, dy, w } = args.inputs as { x: TensorInfo; dy: TensorInfo; w?: TensorInfo };
+    const attrs = args.attrs as unknown as ConvFisherAttrs;
+    const info = convFisherInfo(x, dy, w, attrs);
+    const n = x.shape[0];
+    const xSize = prod(x.shape.slice(1));
+    const dySize = prod(dy.shape.slice(1));
+    const out = backend.makeOutput([...attrs.filterShape], 'float32');
+    const g = backend.makeOutput([...attrs.filterShape], 'float32');
+    try {
+      const weights = w ? Float32Array.from(backend.typedArrayFromHeap(w) as Float32Array) : null;
+      (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+      syncHeap(addon, backend);
+      const xo = offsetOf(backend, x);
+      const dyo = offsetOf(backend, dy);
+      const go = offsetOf(backend, g);
+      for (let i = 0; i < n; i++) {
+        const wi = weights ? weights[i] : 1;
+        if (wi === 0) continue;
+        addon.conv(
+          CONV_BACKPROP_FILTER,
+          xo + i * xSize,
+          dyo + i * dySize,
+          go,
+          1,
+          info.inHeight,
+          info.inWidth,
+          info.inChannels,
+          info.filterHeight,
+          info.filterWidth,
+          info.strideHeight,
+          info.strideWidth,
+          info.dilationHeight,
+          info.dilationWidth,
+          info.padInfo.top,
+          info.padInfo.left,
+          info.outHeight,
+          info.outWidth,
+          info.outChannels,
+        );
+        const gv = backend.typedArrayFromHeap(g) as Float32Array;
+        const acc = backend.typedArrayFromHeap(out) as Float32Array;
+        for (let j = 0; j < gv.length; j++) acc[j] += wi * gv[j] * gv[j];
+      }
+    } finally {
+      backend.disposeData(g.dataId);
+    }
+    return out;
+  }
+
   /** Identity shares the input's memory (as the cpu backend does); the wasm kernel copies it. */
   function identity(args: KernelArgs): TensorInfo {
     const backend = args.backend as BackendWasm;
@@ -311,8 +378,10 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
     kernel(tf.Conv2DBackpropFilter, conv2dBackpropFilter),
     kernel(tf.Identity, identity),
     kernel(tf.Sum, sum),
+    kernel(tf.Exp, exp),
     kernel(tf.MaxPoolGrad, maxPoolGrad),
     kernel(FUSED_ADAM, fusedAdam),
     kernel(DENSE_FISHER, denseFisher),
+    kernel(CONV_FISHER, convFisher),
   ];
 }

@@ -1,16 +1,27 @@
 // Hooks fsmtl's wasm support into initEngine(): threads (see threads.ts) and the replacement kernels.
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-wasm';
-import { registerBackendInstaller, type EngineOptions } from '../setup.js';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { enginePlatform, registerBackendInstaller, type EngineOptions } from '../setup.js';
 import { captureStock } from './backend.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
+import { CONV_FISHER } from '../conv-fisher.js';
+import { convFisherKernel } from './conv-fisher.js';
 import { maxPoolGradKernel } from './maxpool-grad.js';
+import { resizeNearestNeighborGradKernel } from './resize-nearest-grad.js';
 import { oneHotKernel } from './one-hot.js';
 import { gatherV2Kernel } from './gather.js';
 import { sumKernel } from './sum.js';
-import { defaultThreads, useWasmThreads, wasmThreads } from './threads.js';
+
+/** Threads the initialised wasm backend computes with (1 if unknown). */
+function wasmThreads(): number {
+  try {
+    return getThreadsCount();
+  } catch {
+    return 1;
+  }
+}
 
 const FSMTL_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.KernelFunc }> = [
   { name: tf.BatchMatMul, kernelFunc: batchMatMulKernel as tf.KernelFunc },
@@ -21,6 +32,8 @@ const FSMTL_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.KernelFunc }> 
   { name: tf.OneHot, kernelFunc: oneHotKernel as tf.KernelFunc },
   { name: tf.GatherV2, kernelFunc: gatherV2Kernel as tf.KernelFunc },
   { name: tf.Sum, kernelFunc: sumKernel as tf.KernelFunc },
+  { name: CONV_FISHER, kernelFunc: convFisherKernel as tf.KernelFunc },
+  { name: tf.ResizeNearestNeighborGrad, kernelFunc: resizeNearestNeighborGradKernel as tf.KernelFunc },
 ];
 
 /** Stock kernels fsmtl's kernels call into; captured before anything is replaced. */
@@ -76,9 +89,10 @@ export function useStockWasmKernels(): () => void {
 
 /** The wasm installer initEngine() runs before switching to 'wasm'. */
 export async function installWasm(opts: EngineOptions): Promise<{ threads: number; kernels: string[] }> {
-  const wanted = opts.threads ?? defaultThreads();
+  const platform = await enginePlatform();
+  const wanted = opts.threads ?? platform.defaultThreads();
   if (!Number.isInteger(wanted) || wanted < 1) throw new RangeError(`threads must be a positive integer, got ${wanted}`);
-  useWasmThreads(wanted);
+  platform.useWasmThreads(wanted);
   const kernels = registerWasmKernels();
   const ok = await tf.setBackend('wasm');
   return { threads: ok ? wasmThreads() : 1, kernels };

@@ -344,3 +344,137 @@ export function softmax(z: ArrayLike<number>): number[] {
   const s = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / s);
 }
+
+/**
+ * Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations (exact to rounding for the
+ * T×T Gram matrices here). Returns the eigenvalues in descending order and the matching unit
+ * eigenvectors as the COLUMNS of `vectors` (vectors[i][k] is component i of eigenvector k).
+ */
+export function symmetricEigen(K: Gram): { values: Float64Array; vectors: Float64Array[] } {
+  const n = K.length;
+  const A = K.map((row) => Float64Array.from(row));
+  const V: Float64Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = new Float64Array(n);
+    r[i] = 1;
+    V.push(r);
+  }
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        total += A[i][j] * A[i][j];
+        if (i !== j) off += A[i][j] * A[i][j];
+      }
+    }
+    if (!(off > 1e-30 * total)) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = A[p][q];
+        if (apq === 0) continue;
+        const theta = (A[q][q] - A[p][p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = A[k][p];
+          const akq = A[k][q];
+          A[k][p] = c * akp - s * akq;
+          A[k][q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = A[p][k];
+          const aqk = A[q][k];
+          A[p][k] = c * apk - s * aqk;
+          A[q][k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = V[k][p];
+          const vkq = V[k][q];
+          V[k][p] = c * vkp - s * vkq;
+          V[k][q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => A[b][b] - A[a][a]);
+  const values = Float64Array.from(order, (i) => A[i][i]);
+  const vectors = V.map((row) => Float64Array.from(order, (i) => row[i]));
+  return { values, vectors };
+}
+
+/**
+ * min ½xᵀHx + cᵀx subject to x ≥ 0, for a small symmetric positive definite H: the active-set method of
+ * Lawson & Hanson's NNLS carried over to a quadratic objective (exact once the active set is found).
+ * Returns x and whether the KKT conditions hold to a relative tolerance at the end.
+ */
+export function nonNegativeQp(H: Gram, c: ArrayLike<number>, maxIter = 200): { x: Float64Array; converged: boolean } {
+  const n = c.length;
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(H[i][i]), Math.abs(c[i]));
+  const x = new Float64Array(n);
+  if (!(scale > 0)) return { x, converged: true };
+  const tol = 1e-12 * scale;
+  const free = new Array<boolean>(n).fill(false);
+  // Negative gradient −(Hx + c): a bound variable with a positive entry wants to grow.
+  const negGrad = () => {
+    const Hx = matVec(H, x);
+    return Array.from(Hx, (v, i) => -(v + c[i]));
+  };
+  // The unconstrained minimiser over the free variables, the others held at 0.
+  const solveFree = (): Float64Array | null => {
+    const F: number[] = [];
+    for (let i = 0; i < n; i++) if (free[i]) F.push(i);
+    const sol = solveDense(
+      F.map((i) => F.map((j) => H[i][j])),
+      F.map((i) => -c[i]),
+    );
+    if (!sol) return null;
+    const z = new Float64Array(n);
+    F.forEach((i, k) => (z[i] = sol[k]));
+    return z;
+  };
+  let it = 0;
+  for (;;) {
+    const w = negGrad();
+    let j = -1;
+    for (let i = 0; i < n; i++) if (!free[i] && w[i] > tol && (j < 0 || w[i] > w[j])) j = i;
+    if (j < 0 || it >= maxIter) break;
+    free[j] = true;
+    for (;;) {
+      it++;
+      const z = solveFree();
+      if (!z) return { x, converged: false };
+      let alpha = 1;
+      let blocked = false;
+      for (let i = 0; i < n; i++) {
+        if (free[i] && z[i] <= 0) {
+          blocked = true;
+          const a = x[i] / (x[i] - z[i]);
+          if (a < alpha) alpha = a;
+        }
+      }
+      if (!blocked) {
+        x.set(z);
+        break;
+      }
+      for (let i = 0; i < n; i++) {
+        x[i] += alpha * (z[i] - x[i]);
+        if (free[i] && x[i] <= 1e-15 * scale) {
+          free[i] = false;
+          x[i] = 0;
+        }
+      }
+      if (it >= maxIter) break;
+    }
+  }
+  const w = negGrad();
+  let ok = true;
+  for (let i = 0; i < n; i++) {
+    if (x[i] < 0) ok = false;
+    if (x[i] > 0 && Math.abs(w[i]) > 1e-9 * scale) ok = false;
+    if (x[i] === 0 && w[i] > 1e-9 * scale) ok = false;
+  }
+  return { x, converged: ok };
+}

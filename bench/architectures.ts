@@ -1,0 +1,23 @@
+// Cost of every multi-task architecture (issue #18), in ms per training step relative to hard sharing
+// (hps) with MTL on the same extractor, data and batch: dense (mtl) updates, EW, one run each. Each
+// architecture's hard-sharing reference runs just before it, so that a slow spell of a shared machine
+// hits both alike. MTAN attends over conv blocks, so it and its reference run on lenet; the others on
+// the base config's MLP.
+import { runTraining } from '../src/experiments/run.js';
+import { ARCHITECTURE_NAMES, type TrainConfigInput } from '../src/train/config.js';
+
+const fmt = (x: number, d = 1) => x.toFixed(d);
+
+export async function benchArchitectures(base: TrainConfigInput): Promise<void> {
+  const short: TrainConfigInput = { ...base, epochs: 1, method: 'mtl' };
+  const extractorOf = (architecture: string) => (architecture === 'mtan' ? 'lenet' : (base.arch ?? 'mlp'));
+  console.log('## Architectures: ms per step relative to hard sharing (hps, MTL) on the same extractor, hetero3, one run each');
+  // Warm-up: the first runs pay for compilation and caches.
+  for (const arch of new Set(ARCHITECTURE_NAMES.map(extractorOf))) await runTraining({ ...short, arch, architecture: 'hps' });
+  for (const architecture of ARCHITECTURE_NAMES.filter((a) => a !== 'hps')) {
+    const arch = extractorOf(architecture);
+    const hps = (await runTraining({ ...short, arch, architecture: 'hps' })).timings.msPerStep;
+    const ms = (await runTraining({ ...short, arch, architecture })).timings.msPerStep;
+    console.log(`${`${architecture} (${arch})`.padEnd(22)} ${fmt(ms).padStart(8)} ms/step   hps ${fmt(hps).padStart(7)} ms/step   ${fmt(ms / hps, 2)}× hps`);
+  }
+}

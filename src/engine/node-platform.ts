@@ -2,6 +2,7 @@
 // on worker_threads, and a guard against the handlers emscripten's Node glue puts on `process`.
 import type { EnginePlatform } from './setup.js';
 import { nativeStatus } from './native/addon.js';
+import { nativeSparseKernels } from './native/sparse-kernels.js';
 import { defaultThreads, useWasmThreads } from './wasm/threads.js';
 import './native/install.js';
 
@@ -19,4 +20,4 @@ async function withoutEmscriptenHandlers<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export const nodePlatform: EnginePlatform = { nativeStatus, guard: withoutEmscriptenHandlers, defaultThreads, useWasmThreads };
+export const nodePlatform: EnginePlatform = { nativeStatus, guard: withoutEmscriptenHandlers, defaultThreads, useWasmThreads, sparseKernels: nativeSparseKernels };

@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { FsmtlError } from '../util/errors.js';
 import type { NativeStatus } from './native/addon.js';
 import './wasm/install.js';
+import type { SparseKernels } from '../predictor/kernels.js';
 
 // tfjs-backend-cpu's ResizeNearestNeighborGrad is wrong for batches > 1 (see ./resize-nearest.ts).
 registerCpuResizeNearestGrad();
@@ -46,6 +47,8 @@ export interface EnginePlatform {
   defaultThreads(): number;
   /** Makes the 'wasm' backend start with `threads` threads; false when it cannot. */
   useWasmThreads(threads: number): boolean;
+  /** The sparse inference path's C kernels (Node with the addon built), or null. */
+  sparseKernels?(): SparseKernels | null;
 }
 
 const plain: EnginePlatform = { guard: (fn) => fn(), defaultThreads: () => 1, useWasmThreads: () => false };
@@ -57,6 +60,11 @@ const inNode = typeof (globalThis as { process?: { versions?: { node?: string } 
 /** Sets the platform (the browser entry does); initEngine otherwise loads Node's, or a single-threaded one. */
 export function useEnginePlatform(p: EnginePlatform): void {
   platform = p;
+}
+
+/** The platform loaded so far (by initEngine or the browser entry), without loading one. */
+export function loadedEnginePlatform(): EnginePlatform | undefined {
+  return platform;
 }
 
 /** The platform in use (loading Node's on first use in Node). */

@@ -5,7 +5,7 @@
 //           kernels or in TypeScript; used per batch where it is faster (src/io/sparse-crossover.ts).
 // A task model's dense weights are built (scattered) only when a batch takes the dense path.
 import * as tf from '@tensorflow/tfjs-core';
-import { engineInfo } from '../engine/setup.js';
+import { engineInfo, loadedEnginePlatform } from '../engine/setup.js';
 import { makeExtractor, type Extractor, type ExtractorArch, type ForwardHooks } from '../model/extractor.js';
 import { applyHead, headOutputWidth } from '../model/head.js';
 import { paramSpecs } from '../model/layers.js';
@@ -17,7 +17,6 @@ import { scatterKept } from './sparse-layout.js';
 import { taskKind } from '../tasks/registry.js';
 import type { DecodedPredictions, PixelMaps, TaskSpec } from '../tasks/types.js';
 import { headOutputs } from './checkpoint.js';
-import { nativeSparseKernels } from '../engine/native/sparse-kernels.js';
 import { jsKernels, type SparseKernels } from '../predictor/kernels.js';
 import { forwardPlan, hasPlan, PLANNED_ARCHS } from '../predictor/plan.js';
 import { SparseNet, sparseCost } from '../predictor/sparse-net.js';
@@ -90,7 +89,8 @@ function sparseForm(n: TaskNetwork, policy: SparsePolicy): { net: SparseNet; ker
   if (n.adapter) return `its ${n.adapter.adapter.name} task modules are not supported on the sparse path`;
   if (!hasPlan(n.arch)) return `extractor '${n.arch}' has no sparse forward plan (it runs ${PLANNED_ARCHS.join(', ')})`;
   // The C kernels with the native engine, the TypeScript ones with any other (their crossovers differ).
-  const kernels = (engineInfo()?.backend === 'native' ? nativeSparseKernels() : null) ?? jsKernels;
+  // (The addon's kernels come through Node's engine platform, which keeps them out of browser bundles.)
+  const kernels = (engineInfo()?.backend === 'native' ? loadedEnginePlatform()?.sparseKernels?.() : null) ?? jsKernels;
   const plan = forwardPlan(n.arch, n.inputShape, n.hidden);
   const stored: StoredParam[] = n.stored ?? n.params.map((values) => ({ layout: 'dense', values }));
   const outputs = headOutputs(n.spec);

@@ -5,7 +5,7 @@
 // argmax on the whole test set, and head outputs within the documented tolerance.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { initEngine } from '../../src/engine/setup.js';
+import { engineInfo, initEngine } from '../../src/engine/setup.js';
 import { nativeSparseKernels } from '../../src/engine/native/sparse-kernels.js';
 import { benchmarkFor, runTrainingWithModel } from '../../src/experiments/run.js';
 import { checkpointFromTrained, type Checkpoint } from '../../src/io/checkpoint.js';
@@ -43,6 +43,9 @@ function checkEveryTask(c: Checkpoint, label: string): void {
 
     const sparse = new Predictor(taskModelNetwork(decodeTaskModel(bytes, 'memory')), { path: 'sparse' });
     assert.ok(sparse.sparseFor(n), `${what}: the sparse path is forced`);
+    // On the native engine the predictor runs the addon's C kernels, elsewhere the TypeScript ones.
+    const expected = engineInfo()?.backend === 'native' && nativeSparseKernels() ? 'native' : 'js';
+    assert.equal(typeof sparse.sparse === 'string' ? sparse.sparse : sparse.sparse.kernels.name, expected);
     const got = sparse.logits(x, n);
     assertCloseOutputs(got, want, C, `${what}, sparse path (${typeof sparse.sparse === 'string' ? '' : sparse.sparse.kernels.name})`);
     assert.deepEqual(argmaxRows(got, C), argmaxRows(want, C), `${what}: argmax on the sparse path`);

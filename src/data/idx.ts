@@ -34,6 +34,14 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** Decompresses gzip data if it starts with the gzip magic bytes; otherwise returns it unchanged. */
 export function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
   if (!isGzip(bytes)) return bytes;
+  // A gzip member is at least a 10-byte header and an 8-byte trailer. fflate sizes its output from the
+  // trailer's length field: a damaged one would have it allocate (and us checksum) gigabytes, so a length
+  // that deflate cannot reach from this many bytes (at most about 1032:1) is refused first.
+  if (bytes.length < 18) throw new FsmtlError(`${name}: corrupt gzip data (${bytes.length} bytes, shorter than a gzip header and trailer)`);
+  const claimed = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true);
+  if (claimed > (bytes.length - 18) * 1032 + 1024) {
+    throw new FsmtlError(`${name}: corrupt gzip data (its trailer claims ${claimed} bytes, more than ${bytes.length - 18} compressed bytes can hold)`);
+  }
   let out: Uint8Array;
   try {
     out = gunzipSync(bytes);

@@ -80,6 +80,13 @@ test('corrupt and truncated gzip', () => {
   const garbled = gz.slice();
   for (let i = 10; i < garbled.length - 8; i++) garbled[i] = 0xff;
   expectFsmtlError(() => parseIdx(garbled, 'c3.gz'), 'c3.gz', 'corrupt gzip');
+  // Cut to header + trailer bytes, the trailer's length field reads as ~10⁸: refused before any
+  // decompression (fflate would allocate that much and the CRC pass would run for seconds).
+  const cut = new Uint8Array(18);
+  cut.set(gz.subarray(0, 10));
+  cut.set([0, 0, 0, 0, 0xff, 0xff, 0xff, 0x0f], 10);
+  expectFsmtlError(() => parseIdx(cut, 'c4.gz'), 'c4.gz', 'more than 0 compressed bytes can hold');
+  expectFsmtlError(() => parseIdx(gz.subarray(0, 12), 'c5.gz'), 'c5.gz', 'shorter than a gzip header and trailer');
 });
 
 test('readIdxFile names the path in errors and reads raw and gz files', () => {

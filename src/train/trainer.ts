@@ -289,6 +289,8 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   let fisherEstimates = 0;
   let trainMs = 0;
   let steps = 0;
+  /** Each task's loss at the first training step, the divergence rule's second reference. */
+  const firstLoss = new Array<number>(bench.tasks.length).fill(NaN);
   let tensorsAfterFirstEpoch = 0;
   let trained = false;
 
@@ -374,6 +376,7 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
             );
           }
           lossSum[t] += losses[t];
+          if (steps === 0) firstLoss[t] = losses[t];
         }
         steps++;
         opts.onProgress?.({
@@ -476,10 +479,12 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
     epochLoss.forEach((loss, t) => {
       const spec = bench.tasks[t].spec;
       const baseline = kinds[t].baselineLoss(spec);
-      if (loss > DIVERGED * baseline) {
+      // Against the first step's loss too: a network whose initial outputs are far off (unscaled tabular
+      // inputs) starts above 10× the baseline without diverging, and falls from there.
+      if (loss > DIVERGED * Math.max(baseline, firstLoss[t])) {
         throw new FsmtlError(
           `task '${bench.tasks[t].name}': training diverged at epoch ${epoch + 1}: its mean loss ${loss.toPrecision(3)} is more than ${DIVERGED} times ` +
-            `that of a constant prediction (${baseline.toPrecision(3)}); the learning rate ${config.lr} is likely too large (method ${config.method})`,
+            `that of a constant prediction (${baseline.toPrecision(3)}) and of its first step (${firstLoss[t].toPrecision(3)}); the learning rate ${config.lr} is likely too large (method ${config.method})`,
         );
       }
     });

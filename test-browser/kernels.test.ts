@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { launch, pageErrors, serve } from './helpers.js';
 
-const FSMTL_WASM_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot', 'GatherV2', 'Sum'];
+const FSMTL_WASM_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot', 'GatherV2', 'Sum', 'FsmtlConvFisher', 'ResizeNearestNeighborGrad'];
 
 let server: { url: string; close: () => Promise<void> };
 before(async () => {

@@ -1,6 +1,7 @@
 // In-page checks for the browser tests (test-browser/kernels.test.ts): ops fsmtl registers or relies on,
 // run on `backend` and on tfjs's cpu backend with the same inputs; the largest relative difference of each.
 import * as f from '../browser.js';
+import { convFisher, hasConvFisherKernel, type ConvFisherAttrs } from '../engine/conv-fisher.js';
 
 export interface KernelCheck {
   available: boolean;
@@ -29,6 +30,7 @@ export async function kernelCheck(backend: 'wasm' | 'webgpu' | 'webgl'): Promise
   const data = {
     a: rand(37 * 53), b: rand(53 * 29), a3: rand(3 * 17 * 23), b3: rand(3 * 23 * 11), bias: rand(29),
     x: rand(2 * 12 * 12 * 3), w: rand(3 * 3 * 3 * 8), ix: ints(40, 10), g: rand(30 * 7), s: rand(64 * 300),
+    dy: rand(2 * 12 * 12 * 8), ex: rand(2), small: rand(2 * 5 * 7 * 4),
   };
   type T = ReturnType<typeof tf.tensor>;
   const cases: Record<string, () => T | T[]> = {
@@ -42,6 +44,29 @@ export async function kernelCheck(backend: 'wasm' | 'webgpu' | 'webgl'): Promise
       return tf.grads((a: T, b: T) => tf.sum(tf.square(tf.conv2d(a as f.tf.Tensor4D, b as f.tf.Tensor4D, 1, 'same'))))([x, w]);
     },
     maxPoolGrad: () => tf.grad((a: T) => tf.sum(tf.square(tf.maxPool(a as f.tf.Tensor4D, 2, 2, 'valid'))))(tf.tensor4d(data.x, [2, 12, 12, 3])),
+    // FsmtlConvFisher (segnet's Fisher): Σ_i w_i (filter gradient of example i)²; the cpu reference is the
+    // stock filter gradient one example at a time.
+    convFisher: () => {
+      const x = tf.tensor4d(data.x, [2, 12, 12, 3]);
+      const dy = tf.tensor4d(data.dy, [2, 12, 12, 8]);
+      const w = tf.tensor1d(data.ex.map((v: number) => v + 1.5));
+      const attrs: ConvFisherAttrs = { filterShape: [3, 3, 3, 8], strides: 1, pad: 'same' };
+      if (hasConvFisherKernel()) return convFisher(x as f.tf.Tensor4D, dy as f.tf.Tensor4D, w as f.tf.Tensor1D, attrs);
+      const ws = w.dataSync();
+      const terms = [0, 1].map((i) => {
+        const g = tf.engine().runKernel(
+          tf.Conv2DBackpropFilter,
+          { x: tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]), dy: tf.slice(dy, [i, 0, 0, 0], [1, -1, -1, -1]) },
+          { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: attrs.filterShape } as never,
+        ) as T;
+        return tf.mul(tf.square(g), ws[i]);
+      });
+      return tf.addN(terms);
+    },
+    // ResizeNearestNeighborGrad (segnet's upsampling) on a batch of 2, where tfjs-backend-cpu's stock
+    // kernel is wrong (fsmtl replaces it: src/engine/resize-nearest.ts).
+    resizeNearestGrad: () =>
+      tf.grad((a: T) => tf.sum(tf.square(tf.image.resizeNearestNeighbor(a as f.tf.Tensor4D, [10, 14]))))(tf.tensor4d(data.small, [2, 5, 7, 4])),
     oneHot: () => tf.oneHot(tf.tensor1d(data.ix, 'int32'), 10),
     gather: () => tf.gather(tf.tensor2d(data.g, [30, 7]), tf.tensor1d(data.ix.map((v: number) => v * 3 % 30), 'int32')),
     sumRows: () => tf.sum(tf.tensor2d(data.s, [64, 300]), 1),

@@ -150,7 +150,7 @@ export function addExperimentCommands(program: Command): void {
     )
     .argument('<config>', 'experiment config, JSON (see docs/experiments.md)')
     .option('--jobs <n>', 'runs at once, one process each (default: the config\'s "jobs", else the number of cores)', positiveInt('--jobs'))
-    .option('--threads <n>', 'wasm threads per run (default: 1 when several runs go at once, else all cores)', positiveInt('--threads'))
+    .option('--threads <n>', 'threads per run: wasm threads, or OpenBLAS and oneDNN threads on the native engine (default: 1 when several runs go at once, else all cores)', positiveInt('--threads'))
     .option('--retry-failed', 'run again the runs recorded as failed')
     .option('--dry-run', 'say what is stored and what would run, and stop')
     .option('--no-report', 'do not write the report and figures at the end')

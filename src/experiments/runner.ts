@@ -24,7 +24,7 @@ export interface WorkerJob {
   /** The run store the worker writes result, failure and run log into; absent: it sends them back (queue runs). */
   output?: string;
   config: TrainConfig;
-  /** wasm threads for this worker (undefined: all cores). */
+  /** Threads for this worker's engine: wasm threads, or the native engine's BLAS and oneDNN threads (undefined: all cores). */
   threads?: number;
   /** The engine the run was planned for (queue runs): the worker refuses the run on any other. */
   engine?: { backend: string; threads: number };
@@ -80,7 +80,7 @@ export function planExperiment(experiment: Experiment, opts: { retryFailed?: boo
 export interface RunnerOptions {
   /** Runs at once (processes); default: the experiment's `jobs`, else the machine's cores. */
   jobs?: number;
-  /** wasm threads per worker; default 1 when several jobs run at once (more would oversubscribe the cores), else all cores. */
+  /** Engine threads per worker (wasm, or native BLAS/oneDNN); default 1 when several jobs run at once (more would oversubscribe the cores), else all cores. */
   threads?: number;
   /** Stops the sweep: workers are killed, stored runs stay. */
   signal?: AbortSignal;

@@ -23,6 +23,16 @@ const CONV_BACKPROP_INPUT = 1;
 const CONV_BACKPROP_FILTER = 2;
 
 /** The kernels, each falling back to `wasmKernel(name)` (the wasm backend's kernel of that name). */
+type ConvGeometry = [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+/** addon.conv's arguments after the batch size, in its order: input, filter, strides, dilations, padding, output. */
+function convGeometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  return [
+    info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth,
+    info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth, info.outChannels,
+  ];
+}
+
 export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => tf.KernelConfig | undefined): tf.KernelConfig[] {
   const fallback = (name: string, args: KernelArgs): TensorInfo => {
     const k = wasmKernel(name);
@@ -122,20 +132,7 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
       offsetOf(backend, in1),
       offsetOf(backend, out),
       info.batchSize,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.dilationHeight,
-      info.dilationWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-      info.outHeight,
-      info.outWidth,
-      info.outChannels,
+      ...convGeometry(info),
     );
     return out;
   }
@@ -331,20 +328,7 @@ export function nativeKernels(addon: NativeAddon, wasmKernel: (name: string) => 
           dyo + i * dySize,
           go,
           1,
-          info.inHeight,
-          info.inWidth,
-          info.inChannels,
-          info.filterHeight,
-          info.filterWidth,
-          info.strideHeight,
-          info.strideWidth,
-          info.dilationHeight,
-          info.dilationWidth,
-          info.padInfo.top,
-          info.padInfo.left,
-          info.outHeight,
-          info.outWidth,
-          info.outChannels,
+          ...convGeometry(info),
         );
         const gv = backend.typedArrayFromHeap(g) as Float32Array;
         const acc = backend.typedArrayFromHeap(out) as Float32Array;

@@ -11,7 +11,7 @@ import { paramSpecs } from '../../src/model/layers.js';
 import { fisherFromLikelihood } from '../../src/sparse/fisher.js';
 import type { FisherLikelihood } from '../../src/tasks/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { randn, relError, size, TOL } from './helpers.js';
+import { assertEngineParity, outputsOn, randn, relError, size, TOL } from './helpers.js';
 
 const native = nativeStatus();
 const engines = native.available ? (['wasm', 'native'] as const) : (['wasm'] as const);
@@ -19,28 +19,11 @@ if (!native.available) console.log(`# native engine unavailable (${native.reason
 
 type Engine = 'cpu' | 'wasm' | 'native';
 
-async function runOn(backend: Engine, fn: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ v: Float32Array; shape: string }>> {
-  await initEngine({ backend });
-  const outs = tf.tidy(() => {
-    const r = fn();
-    return Array.isArray(r) ? r : [r];
-  });
-  const res = outs.map((t) => ({ v: new Float32Array(t.dataSync() as Float32Array), shape: t.shape.join('x') }));
-  tf.dispose(outs);
-  return res;
-}
-
-async function parity(engine: Engine, label: string, fn: () => tf.Tensor | tf.Tensor[], tol = TOL): Promise<void> {
-  const ref = await runOn('cpu', fn);
-  const got = await runOn(engine, fn);
-  assert.equal(got.length, ref.length, `${label}: number of outputs`);
-  ref.forEach((r, i) => {
-    assert.equal(got[i].shape, r.shape, `${label}: output ${i} shape`);
-    assert.ok(r.v.some((x) => x !== 0), `${label}: output ${i} is all zeros on cpu, the comparison would prove nothing`);
-    const e = relError(got[i].v, r.v);
-    assert.ok(e <= tol, `${label} (${engine}): output ${i} differs from cpu by ${e.toExponential(2)} (tolerance ${tol})`);
-  });
-}
+// These tests move between wasm and native: each switch goes through initEngine.
+const select = (backend: Engine) => initEngine({ backend });
+const runOn = (backend: Engine, fn: () => tf.Tensor | tf.Tensor[]) => outputsOn(backend, fn, select);
+const parity = (engine: Engine, label: string, fn: () => tf.Tensor | tf.Tensor[], tol = TOL) =>
+  assertEngineParity(engine, label, fn, { tol, nonzero: true, select });
 
 describe('the cpu reference itself', () => {
   // tfjs-backend-cpu's own kernel read dy at the images' batch stride (wrong from the second example on);

@@ -8,37 +8,18 @@ import { nativeAddon } from '../../src/engine/native/addon.js';
 import { Rng } from '../../src/util/rng.js';
 import { adamStep, adamStepComposite } from '../../src/engine/fused-adam.js';
 import { denseFisher, hasDenseFisherKernel } from '../../src/engine/dense-fisher.js';
-import { cnnExtractor, mlpExtractor } from '../../src/model/extractor.js';
-import { paramSpecs } from '../../src/model/layers.js';
+import { mlpExtractor } from '../../src/model/extractor.js';
 import { fisherDiagonal } from '../../src/sparse/fisher.js';
-import { randn, relError, size, TOL } from './helpers.js';
+import { TOL, assertEngineParity, cnnGradientCase, outputsOn, randn, relError, size } from './helpers.js';
 
 const status = nativeStatus();
 const skip = status.available ? false : `native engine unavailable: ${status.reason}`;
 const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Identity', 'Sum', 'GatherV2', 'MaxPoolGrad', 'FsmtlAdam', 'FsmtlDenseFisher', 'FsmtlConvFisher', 'Exp'];
 
-async function runOn(backend: 'cpu' | 'native', fn: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ v: Float32Array; shape: string }>> {
-  await tf.setBackend(backend);
-  const outs = tf.tidy(() => {
-    const r = fn();
-    return Array.isArray(r) ? r : [r];
-  });
-  const res = outs.map((t) => ({ v: new Float32Array(t.dataSync() as Float32Array), shape: t.shape.join('x') }));
-  tf.dispose(outs);
-  return res;
-}
+const runOn = (backend: 'cpu' | 'native', fn: () => tf.Tensor | tf.Tensor[]) => outputsOn(backend, fn);
 
 /** Computes `fn` on cpu and on native and asserts the outputs agree. */
-async function parity(label: string, fn: () => tf.Tensor | tf.Tensor[], tol = TOL): Promise<void> {
-  const ref = await runOn('cpu', fn);
-  const got = await runOn('native', fn);
-  assert.equal(got.length, ref.length, `${label}: number of outputs`);
-  ref.forEach((r, i) => {
-    assert.equal(got[i].shape, r.shape, `${label}: output ${i} shape`);
-    const e = relError(got[i].v, r.v);
-    assert.ok(e <= tol, `${label}: output ${i} differs from cpu by ${e.toExponential(2)} (tolerance ${tol})`);
-  });
-}
+const parity = (label: string, fn: () => tf.Tensor | tf.Tensor[], tol = TOL) => assertEngineParity('native', label, fn, { tol });
 
 before(async () => {
   if (skip) return;
@@ -369,21 +350,7 @@ describe('native cnn training step', { skip }, () => {
   // ReLU and their gradients, batch 1 and 5.
   for (const n of [1, 5]) {
     test(`gradients of every cnn parameter equal cpu (batch ${n}, 18×17×3)`, async () => {
-      const ex = cnnExtractor([18, 17, 3]);
-      const specs = paramSpecs(ex.layers);
-      const rng = new Rng(77 + n);
-      const xs = randn(rng, n * 18 * 17 * 3);
-      const labels = Array.from({ length: n }, () => rng.int(10));
-      const ws = specs.map((s) => randn(rng, s.size, s.role === 'bias' ? 0.1 : Math.sqrt(2 / (s.size / s.shape[s.shape.length - 1]))));
-      const head = randn(rng, ex.featureDim * 10, 0.05);
-      await parity('cnn grads', () => {
-        const params = ws.map((w, i) => tf.tensor(w, specs[i].shape));
-        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
-        const loss = (...p: tf.Tensor[]) =>
-          tf.losses.softmaxCrossEntropy(y, tf.matMul(ex.forward(tf.tensor4d(xs, [n, 18, 17, 3]), p), tf.tensor2d(head, [ex.featureDim, 10]))) as tf.Scalar;
-        const { value, grads } = tf.valueAndGrads(loss)(params);
-        return [value, ...grads];
-      });
+      await parity('cnn grads', cnnGradientCase(n));
     });
   }
 });

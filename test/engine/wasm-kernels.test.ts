@@ -3,9 +3,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, tf, useStockWasmKernels } from '../../src/engine/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { cnnExtractor } from '../../src/model/extractor.js';
-import { paramSpecs } from '../../src/model/layers.js';
-import { assertParity, randn, relError, runOn, size } from './helpers.js';
+import { assertParity, cnnGradientCase, randn, relError, runOn, size } from './helpers.js';
 
 const FSMTL_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot', 'GatherV2', 'Sum', 'FsmtlConvFisher', 'ResizeNearestNeighborGrad'];
 
@@ -352,21 +350,7 @@ describe('cnn training step', () => {
   // ReLU and their gradients, batch 1 and 5.
   for (const n of [1, 5]) {
     test(`gradients of every cnn parameter equal cpu (batch ${n}, 18×17×3)`, async () => {
-      const ex = cnnExtractor([18, 17, 3]);
-      const specs = paramSpecs(ex.layers);
-      const rng = new Rng(77 + n);
-      const xs = randn(rng, n * 18 * 17 * 3);
-      const labels = Array.from({ length: n }, () => rng.int(10));
-      const ws = specs.map((s) => randn(rng, s.size, s.role === 'bias' ? 0.1 : Math.sqrt(2 / (s.size / s.shape[s.shape.length - 1]))));
-      const head = randn(rng, ex.featureDim * 10, 0.05);
-      await assertParity('cnn grads', () => {
-        const params = ws.map((w, i) => tf.tensor(w, specs[i].shape));
-        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
-        const loss = (...p: tf.Tensor[]) =>
-          tf.losses.softmaxCrossEntropy(y, tf.matMul(ex.forward(tf.tensor4d(xs, [n, 18, 17, 3]), p), tf.tensor2d(head, [ex.featureDim, 10]))) as tf.Scalar;
-        const { value, grads } = tf.valueAndGrads(loss)(params);
-        return [value, ...grads];
-      });
+      await assertParity('cnn grads', cnnGradientCase(n));
     });
   }
 });

@@ -4,17 +4,14 @@
 //   z_t(x) = Σ_e g_t(x)_e · expert_e(x),  e over the shared experts, then task t's.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskAdapter } from '../adapters.js';
-import { builtBy, checkBase, copies, expertSpecs, gateSpecs, initTaskSpecs, mixture, notPerLayer, sharedNetwork, sizeOf, softmaxGate } from './network.js';
+import { builtBy, expertsNetwork, expertSpecs, gateSpecs, initTaskSpecs, mixture, notPerLayer, sizeOf, softmaxGate } from './network.js';
 import { expertFeatures } from './mmoe.js';
 
 export function cgc(shared: number, own: number): TaskAdapter {
   const name = 'cgc';
   return {
     name,
-    network(base, numTasks) {
-      checkBase(name, base);
-      return sharedNetwork(name, base, numTasks, copies(base, shared, 'expert'), base.featureDim);
-    },
+    network: expertsNetwork(name, shared),
     specs(network) {
       const { base } = builtBy(name, network);
       return [...gateSpecs('gate', sizeOf(base.inputShape), shared + own), ...Array.from({ length: own }, (_, e) => expertSpecs(base, `own${e}`)).flat()];

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskAdapter } from '../adapters.js';
 import { FsmtlError } from '../../util/errors.js';
-import { builtBy, checkBase, copies, flatInput, gateSpecs, initTaskSpecs, mixture, notPerLayer, sharedNetwork, sizeOf } from './network.js';
+import { builtBy, expertsNetwork, flatInput, gateSpecs, initTaskSpecs, mixture, notPerLayer, sizeOf } from './network.js';
 import { expertFeatures } from './mmoe.js';
 
 /** The smooth-step S(t) of DSelect-k (a cubic between −γ/2 and γ/2, 0 and 1 outside). */
@@ -48,10 +48,7 @@ export function dselectK(experts: number, selectors: number, gamma: number): Tas
   }
   return {
     name,
-    network(base, numTasks) {
-      checkBase(name, base);
-      return sharedNetwork(name, base, numTasks, copies(base, experts, 'expert'), base.featureDim);
-    },
+    network: expertsNetwork(name, experts),
     specs(network) {
       const d = sizeOf(builtBy(name, network).base.inputShape);
       return [...gateSpecs('select', d, selectors * bits), ...gateSpecs('weight', d, selectors)];

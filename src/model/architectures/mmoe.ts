@@ -5,7 +5,7 @@
 // As in LibMTL the gate reads the raw input; its weights start as PyTorch's nn.Linear does (U(±1/√fan-in)).
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskAdapter } from '../adapters.js';
-import { builtBy, checkBase, copies, gateSpecs, initTaskSpecs, mixture, notPerLayer, sharedNetwork, shifted, sizeOf, softmaxGate } from './network.js';
+import { builtBy, expertsNetwork, gateSpecs, initTaskSpecs, mixture, notPerLayer, shifted, sizeOf, softmaxGate } from './network.js';
 import type { Extractor, ForwardHooks } from '../extractor.js';
 
 /** Each shared expert's features on x; expert e's layers are layers e·L... of the shared network. */
@@ -18,10 +18,7 @@ export function mmoe(experts: number): TaskAdapter {
   const name = 'mmoe';
   return {
     name,
-    network(base, numTasks) {
-      checkBase(name, base);
-      return sharedNetwork(name, base, numTasks, copies(base, experts, 'expert'), base.featureDim);
-    },
+    network: expertsNetwork(name, experts),
     specs: (network) => gateSpecs('gate', sizeOf(builtBy(name, network).base.inputShape), experts),
     init: (specs, rng) => initTaskSpecs(specs, rng, () => 1 / Math.sqrt(specs[0].shape[0])),
     apply: notPerLayer(name),

@@ -111,6 +111,14 @@ export function sharedNetwork(
   };
 }
 
+/** The shared network of the expert architectures (MMoE, CGC, PLE, DSelect-k): `experts` copies of the extractor, θsh. */
+export function expertsNetwork(name: string, experts: number): (base: Extractor, numTasks: number) => Extractor {
+  return (base, numTasks) => {
+    checkBase(name, base);
+    return sharedNetwork(name, base, numTasks, copies(base, experts, 'expert'), base.featureDim);
+  };
+}
+
 /** The base extractor and task count of a network this architecture built (or an error: someone passed another). */
 export function builtBy(name: string, network: Extractor): { base: Extractor; numTasks: number } {
   const n = network as Partial<{ base: Extractor; numTasks: number }>;

@@ -9,16 +9,13 @@
 // A level is one parametric layer of the extractor (LibMTL: one ResNet stage).
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskAdapter } from '../adapters.js';
-import { applyLayer, builtBy, checkBase, copies, expertSpecs, gateSpecs, initTaskSpecs, layerOutputShapes, mixture, notPerLayer, sharedNetwork, sizeOf, softmaxGate } from './network.js';
+import { applyLayer, builtBy, expertsNetwork, expertSpecs, gateSpecs, initTaskSpecs, layerOutputShapes, mixture, notPerLayer, sizeOf, softmaxGate } from './network.js';
 
 export function ple(shared: number, own: number): TaskAdapter {
   const name = 'ple';
   return {
     name,
-    network(base, numTasks) {
-      checkBase(name, base);
-      return sharedNetwork(name, base, numTasks, copies(base, shared, 'expert'), base.featureDim);
-    },
+    network: expertsNetwork(name, shared),
     specs(network) {
       const { base } = builtBy(name, network);
       const inputs = [sizeOf(base.inputShape), ...layerOutputShapes(base).slice(0, -1).map(sizeOf)];

@@ -22,11 +22,11 @@ const skip = redisMissing() ?? false;
 const plants = join(root, 'examples/tabular/tasks.json');
 // With `diverging`, a third method entry whose learning rate makes every run fail by itself. (Seeds 1, 2
 // and 5 are left out: on this small network their regression task trips the divergence rule at epoch 1.)
-const sweep = (output: string, seeds: number[], diverging = false) => ({
+const sweep = (output: string, seeds: number[], diverging = false, epochs = 3) => ({
   benchmarks: [plants],
   seeds,
   keep: [0.5],
-  train: { hidden: [16], epochs: 3, batchSize: 32, lr: 0.001, fs: { warmupEpochs: 1, samples: 32 }, backend: 'wasm' },
+  train: { hidden: [16], epochs, batchSize: 32, lr: 0.001, fs: { warmupEpochs: 1, samples: 32 }, backend: 'wasm' },
   methods: [{ method: 'mtl' }, { method: 'fs' }, ...(diverging ? [{ method: 'mtl', label: 'Diverging', train: { lr: 1e30 } }] : [])],
   output,
 });
@@ -143,11 +143,13 @@ test('a Redis restart mid-sweep: coordinator and workers reconnect and finish', 
   try {
     const dir = tempDir();
     const config = join(dir, 'exp.json');
-    writeFileSync(config, JSON.stringify(sweep('out', [3, 4])));
+    // Runs long enough (a few seconds each) that the outage falls inside the sweep, not after it.
+    writeFileSync(config, JSON.stringify(sweep('out', [3, 4], false, 100)));
     workers.push(worker(redis.url, 'restart', 10), worker(redis.url, 'restart', 10));
     const coordinator = cli(['experiment', config, '--queue', redis.url, '--queue-name', 'restart', '--no-report']);
     await until('a first finished run', () => coordinator.out.some((l) => /^\[1\/4\]/.test(l)));
     await redis.stop();
+    assert.equal(coordinator.exitCode, null, `the sweep ended before the outage:\n${coordinator.out.join('\n')}`);
     await sleep(2000);
     await redis.start();
     assert.equal(await exited(coordinator), 0, coordinator.out.join('\n'));

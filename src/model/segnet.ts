@@ -31,13 +31,7 @@ export function segnetExtractor(inputShape: [number, number, number]): Extractor
     throw new FsmtlError(`segnet extractor needs inputs of at least ${SEGNET_MIN_SIDE}×${SEGNET_MIN_SIDE}, got ${h}×${w}`);
   }
   const [w0, w1, w2] = SEGNET_WIDTHS;
-  // Spatial size of stage s (0: input resolution … 3: the bottleneck).
-  const hs = [h];
-  const ws = [w];
-  for (let s = 0; s < 3; s++) {
-    hs.push(Math.floor(hs[s] / 2));
-    ws.push(Math.floor(ws[s] / 2));
-  }
+  const { hs, ws } = stageSizes(h, w);
   const conv = (name: string, inChannels: number, filters: number): ConvLayer => ({
     kind: 'conv',
     name,
@@ -56,33 +50,55 @@ export function segnetExtractor(inputShape: [number, number, number]): Extractor
     conv('dec1', w1, w0),
     conv('dec0', w0, w0),
   ];
-  // Stage at which each layer runs.
-  const stage = [0, 1, 2, 3, 2, 1, 0];
   return {
     arch: 'segnet',
     layers,
     inputShape,
     featureDim: w0,
     pixels: { height: h, width: w },
-    preActivationShapes: (n) => layers.map((l, i) => [n, hs[stage[i]], ws[stage[i]], l.filters]),
+    preActivationShapes: (n) => layers.map((l, i) => [n, hs[STAGE[i]], ws[STAGE[i]], l.filters]),
     forward(x, params, hooks) {
-      const block = (i: number, a: tf.Tensor4D): tf.Tensor4D => {
+      const input = segnetLayerInput(inputShape);
+      const outputs: tf.Tensor4D[] = [];
+      for (let i = 0; i < layers.length; i++) {
+        const a = input(i, x, outputs);
         hooks?.input?.(i, a);
         let z: tf.Tensor = tf.add(tf.conv2d(a, params[2 * i] as tf.Tensor4D, 1, 'same'), params[2 * i + 1]);
         if (hooks?.preActivation) z = hooks.preActivation(i, z);
         const out = tf.relu(z) as tf.Tensor4D;
-        return hooks?.output ? (hooks.output(i, out) as tf.Tensor4D) : out;
-      };
-      const pool = (a: tf.Tensor4D) => tf.maxPool(a, 2, 2, 'valid');
-      const up = (a: tf.Tensor4D, s: number) => tf.image.resizeNearestNeighbor(a, [hs[s], ws[s]]);
-      const e0 = block(0, x);
-      const e1 = block(1, pool(e0));
-      const e2 = block(2, pool(e1));
-      const m = block(3, pool(e2));
-      const d2 = block(4, tf.add(up(m, 2), e2) as tf.Tensor4D);
-      const d1 = block(5, tf.add(up(d2, 1), e1) as tf.Tensor4D);
-      const d0 = block(6, tf.add(up(d1, 0), e0) as tf.Tensor4D);
-      return tf.reshape(d0, [x.shape[0], h * w * w0]) as tf.Tensor2D;
+        outputs.push(hooks?.output ? (hooks.output(i, out) as tf.Tensor4D) : out);
+      }
+      return tf.reshape(outputs[6], [x.shape[0], h * w * w0]) as tf.Tensor2D;
     },
+  };
+}
+
+/** Stage at which each of the seven layers runs (0: input resolution … 3: the bottleneck). */
+const STAGE = [0, 1, 2, 3, 2, 1, 0];
+
+/** Height and width of each stage: halved (floored) by each 2×2 pool. */
+function stageSizes(h: number, w: number): { hs: number[]; ws: number[] } {
+  const hs = [h];
+  const ws = [w];
+  for (let s = 0; s < 3; s++) {
+    hs.push(Math.floor(hs[s] / 2));
+    ws.push(Math.floor(ws[s] / 2));
+  }
+  return { hs, ws };
+}
+
+/**
+ * The input of layer i, from the input x and the outputs of layers 0…i−1: x for enc0; the pooled
+ * previous output in the encoder; in the decoder, the previous output upsampled to this stage plus the
+ * skip from the encoder layer of the same stage. MTAN's task branch runs the same rule on attended features.
+ */
+export function segnetLayerInput(inputShape: [number, number, number]): (i: number, x: tf.Tensor4D, outputs: tf.Tensor[]) => tf.Tensor4D {
+  const { hs, ws } = stageSizes(inputShape[0], inputShape[1]);
+  return (i, x, outputs) => {
+    if (i === 0) return x;
+    const prev = outputs[i - 1] as tf.Tensor4D;
+    if (i <= 3) return tf.maxPool(prev, 2, 2, 'valid');
+    const s = STAGE[i];
+    return tf.add(tf.image.resizeNearestNeighbor(prev, [hs[s], ws[s]]), outputs[6 - i]) as tf.Tensor4D;
   };
 }

@@ -253,7 +253,6 @@ export async function trainModel(config: TrainConfig, input: Benchmark, opts: Tr
   const base = makeExtractor(config.arch, bench.inputShape, config.hidden);
   // A per-pixel task needs a per-pixel extractor on the same grid, and a per-example task one without a grid.
   bench.tasks.forEach((t, i) => checkTaskGrid(t.name, kinds[i].pixels?.(t.spec), base.pixels, config.arch));
-  if (base.pixels && adapter?.network) throw new FsmtlError(`architecture '${config.architecture}' is not built for per-pixel extractors ('${config.arch}') yet`);
   const extractor = networkOf(base, adapter, T);
   checkSize(config, paramSpecs(extractor.layers), method.separateTowers ? bench.tasks.length : 1);
   const model = new MultiTaskModel(extractor, kinds.map((k, t) => k.outputs(specs0[t])), config.seed, method.separateTowers, adapter);

@@ -1,6 +1,7 @@
 // Checkpoints of every multi-task architecture: saved and loaded, they predict exactly what the live
 // model computes (with its masks and its tasks' own modules), restore for further training, and export
-// refuses them in one line that names the method and the architecture.
+// refuses them in one line that names the method and the architecture. MTAN also on the encoder–decoder
+// (segnet) with the per-pixel tasks of scenes.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { exportTask } from '../../src/io/export.js';
 import { checkpointNetwork, Predictor } from '../../src/io/predictor.js';
 import { tempDir } from '../data/helpers.js';
 import { tinyArchitecture } from '../fixtures/configs.js';
+import type { TrainConfigInput } from '../../src/train/config.js';
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
@@ -19,10 +21,17 @@ before(async () => {
 
 const ARCHS = ['cross-stitch', 'mmoe', 'cgc', 'ple', 'dselect-k', 'mtan'];
 
-for (const architecture of ARCHS) {
-  test(`${architecture}: checkpoint round trip, prediction equal to the live model, export refused by name`, async () => {
+const onSegnet: TrainConfigInput = { benchmark: 'scenes', arch: 'segnet', imageSize: 32, trainSize: 24, testPerTask: 6, epochs: 2, batchSize: 8 };
+const CASES: [string, string, TrainConfigInput][] = [
+  ...ARCHS.map((a): [string, string, TrainConfigInput] => [a, a, { benchmark: 'multimnist' }]),
+  ['mtan on segnet (scenes)', 'mtan', onSegnet],
+];
+
+for (const [what, architecture, setting] of CASES) {
+  test(`${what}: checkpoint round trip, prediction equal to the live model, export refused by name`, async () => {
     const dir = tempDir();
-    const trained = await runTrainingWithModel({ ...tinyArchitecture(architecture), benchmark: 'multimnist', method: 'fs', backend: 'wasm' });
+    const trained = await runTrainingWithModel({ ...tinyArchitecture(architecture), ...setting, method: 'fs', backend: 'wasm' });
+    assert.ok(trained.result.history.every((h) => h.loss.every(Number.isFinite)), `losses ${JSON.stringify(trained.result.history)}`);
     const bench = benchmarkFor(trained.result.config);
     const { x, n } = bench.tasks[1].test;
     const live = tf.tidy(() => {

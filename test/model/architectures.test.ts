@@ -224,6 +224,47 @@ test('MTAN on lenet: task attention masks over the shared blocks, as written out
   model.dispose();
 });
 
+test('MTAN on segnet: attention over every encoder and decoder block, the decoder branch upsampled with the attended skip, as written out with tf ops', () => {
+  const base = makeExtractor('segnet', [9, 8, 2], []);
+  const model = randomModel(base, mtan(), 2);
+  assert.deepEqual(model.extractor.pixels, { height: 9, width: 8 }, 'features stay per pixel');
+  assert.deepEqual(model.specs.map((s) => s.name).filter((n) => n.endsWith('kernel')), ['enc0/kernel', 'enc1/kernel', 'enc2/kernel', 'mid/kernel', 'dec2/kernel', 'dec1/kernel', 'dec0/kernel', ...[0, 1, 2, 3, 4, 5].map((j) => `block${j}/kernel`)]);
+  const x = tf.randomUniform([2, 9, 8, 2], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const p = model.towers[0];
+  const k = (i: number) => p[2 * i];
+  const b = (i: number) => p[2 * i + 1];
+  const conv = (a: tf.Tensor, kk: tf.Tensor, bb: tf.Tensor, pad: 'same' | 'valid' = 'same') => tf.add(tf.conv2d(a as tf.Tensor4D, kk as tf.Tensor4D, 1, pad), bb);
+  const pool = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid');
+  const up = (a: tf.Tensor, hw: [number, number]) => tf.image.resizeNearestNeighbor(a as tf.Tensor4D, hw);
+  // Stage sizes 9×8 → 4×4 → 2×2 → 1×1; layer i's input from earlier outputs o (the trunk's rule).
+  const sizes: [number, number][] = [[9, 8], [4, 4], [2, 2], [1, 1]];
+  const inputOf = (i: number, o: tf.Tensor[]): tf.Tensor => {
+    if (i === 0) return x;
+    if (i <= 3) return pool(o[i - 1]);
+    return tf.add(up(o[i - 1], sizes[[0, 0, 0, 0, 2, 1, 0][i]]), o[6 - i]);
+  };
+  for (let t = 0; t < 2; t++) {
+    const a = model.adapters[t];
+    const s: tf.Tensor[] = [];
+    const h: tf.Tensor[] = [];
+    for (let i = 0; i < 7; i++) {
+      s.push(tf.relu(conv(inputOf(i, s), k(i), b(i))));
+      // g_i: the shared f_i (layer 7 + i − 1) on the attended branch's own input.
+      const both = i === 0 ? s[0] : tf.concat([s[i], tf.relu(conv(inputOf(i, h), k(6 + i), b(6 + i)))], 3);
+      const mask = tf.sigmoid(conv(tf.relu(conv(both, a[4 * i], a[4 * i + 1], 'valid')), a[4 * i + 2], a[4 * i + 3], 'valid'));
+      h.push(tf.mul(mask, s[i]));
+    }
+    assertClose(features(model, t, x), Array.from(read(tf.reshape(h[6], [2, -1]))), `task ${t}`, 1e-4);
+  }
+  // The heads act per pixel: logits are [N, H·W·outputs].
+  assert.deepEqual(model.logits(0, x, model.tower(0)).shape, [2, 9 * 8 * 2]);
+  // The mixtures of experts and cross-stitch stay on the per-example extractors, and say so.
+  for (const other of [mmoe(2), crossStitch()]) {
+    assert.throws(() => networkOf(base, other, 2), (e: Error) => e instanceof FsmtlError && /builds on the mlp, lenet, cnn extractors; 'segnet' is not one of them/.test(e.message));
+  }
+  model.dispose();
+});
+
 test("the Fisher of an architecture's shared network is the mean of per-example squared gradients (experts, units, trunk)", () => {
   const cases: [string, Extractor, TaskAdapter, [number, number, number]][] = [
     ['mmoe', mlpExtractor([1, 1, D], [3, 2]), mmoe(2), [1, 1, D]],
@@ -248,6 +289,34 @@ test("the Fisher of an architecture's shared network is the mean of per-example 
     sums.forEach((s, p) => assertClose(fisher[p], Array.from(s, (v) => v / n), `${name} ${model.specs[p].name}`, 1e-3));
     model.dispose();
   }
+});
+
+test("MTAN on segnet: the per-pixel Fisher of the shared network is the mean over examples of the squared gradient of each one's pixel log-likelihood sum", () => {
+  const model = randomModel(makeExtractor('segnet', [8, 8, 1], []), mtan(), 2);
+  const n = 2;
+  const P = 64;
+  const x = tf.randomUniform([n, 8, 8, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+  const labels = Array.from({ length: n * P }, (_, q) => (q * 7) % 3 === 0 ? 1 : 0);
+  const t = 0;
+  const tower = model.tower(t);
+  const spec = { kind: 'segmentation' as const, classes: 2, height: 8, width: 8 };
+  const fisher = fisherDiagonal(model.taskExtractor(t), tower, model.heads[t], x, tf.tensor2d(labels, [n, P]), spec, 'true').map(read);
+  const sums = tower.map((v) => new Float64Array(v.size));
+  for (let i = 0; i < n; i++) {
+    const xi = tf.slice(x, [i, 0, 0, 0], [1, 8, 8, 1]) as tf.Tensor4D;
+    const onehot = tf.oneHot(tf.tensor1d(labels.slice(i * P, (i + 1) * P), 'int32'), 2);
+    const grads = tf.grads((...w: tf.Tensor[]) => {
+      const logits = tf.reshape(model.logitsWith(xi, w, model.heads[t].kernel, model.heads[t].bias, model.adapters[t]), [P, 2]);
+      return tf.sum(tf.mul(tf.logSoftmax(logits), onehot)) as tf.Scalar;
+    })(tower);
+    grads.forEach((g, p) => read(g).forEach((v, j) => (sums[p][j] += v * v)));
+  }
+  sums.forEach((s, p) => {
+    const scale = Math.max(...Array.from(s, (v) => v / n));
+    assert.ok(scale > 0, `${model.specs[p].name}: reference all zeros`);
+    fisher[p].forEach((v, j) => assert.ok(Math.abs(v - s[j] / n) <= 1e-3 * scale + 1e-7, `${model.specs[p].name}[${j}]: ${v} vs ${s[j] / n}`));
+  });
+  model.dispose();
 });
 
 test('registry: every architecture is a config choice; hps is the extractor itself; stl and se do not combine', () => {

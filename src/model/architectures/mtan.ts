@@ -1,21 +1,33 @@
 // MTAN, multi-task attention network (Liu et al., CVPR 2019) on a conv extractor. The extractor is the
 // shared trunk; each task owns an attention module per conv block that learns a soft mask over the
-// block's features s_j (after ReLU, before the pool):
+// block's features s_j (after ReLU, before any pool):
 //   a_j = sigmoid(conv1×1(relu(conv1×1([s_j ; g_j])))),   â_j = a_j ⊙ s_j,
-//   g_{j+1} = relu(f_j(pool(â_j)))   (f_j: a shared conv with the geometry of the trunk's next conv),
-// with [s_0] alone at the first block; the task's features are the trunk's dense layers applied to
-// pool(â_last). θsh is the trunk and the f_j (as in the authors' code, where these convs are shared by the
-// tasks); the attention modules are each task's own. Differences from the reference code: no batch
-// normalisation (fsmtl's extractors have none), and f_j follows the pool instead of preceding it, so that
-// the task branch mirrors the trunk's blocks and works for 'valid' convs (lenet) as for 'same' ones (cnn).
-// Built on the lenet and cnn extractors; the encoder-decoder (segnet) is not supported yet.
+//   g_j = relu(f_j(in_j(â_0 … â_{j−1})))   (f_j: a shared conv with the geometry of the trunk's conv j),
+// with [s_0] alone at the first block. in_j is the rule by which the trunk forms conv j's input from the
+// earlier outputs, applied to the attended ones: a 2×2 pool of the previous block (lenet, cnn, and the
+// encoder of segnet), or in segnet's decoder the previous block upsampled plus the encoder skip. So the
+// task branch mirrors the trunk block for block, encoder and decoder alike, as in the authors' SegNet
+// MTAN. A task's features are the trunk's dense layers applied to pool(â_last) (lenet, cnn), or â_last
+// itself at every pixel (segnet). θsh is the trunk and the f_j (as in the authors' code, where these
+// convs are shared by the tasks); the attention modules are each task's own. Differences from the
+// reference code: no batch normalisation (fsmtl's extractors have none), f_j follows the pool instead of
+// preceding it (so that it works for 'valid' convs, lenet, as for 'same' ones), and in the decoder f_j
+// reads the upsampled attended features plus the attended skip, as the trunk does.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskAdapter } from '../adapters.js';
 import { FsmtlError } from '../../util/errors.js';
 import type { ConvLayer, ParamSpec } from '../layers.js';
+import { segnetLayerInput } from '../segnet.js';
+import type { Extractor } from '../extractor.js';
 import { applyLayer, builtBy, checkBase, notPerLayer, sharedNetwork, type SharedLayer } from './network.js';
 
 const conv1x1 = (a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => tf.add(tf.conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 1, 'valid'), b);
+
+/** How the trunk forms conv layer j's input from the input and the earlier layers' outputs (after ReLU, unpooled). */
+function layerInput(base: Extractor): (j: number, x: tf.Tensor4D, outputs: tf.Tensor[]) => tf.Tensor4D {
+  if (base.arch === 'segnet') return segnetLayerInput(base.inputShape);
+  return (j, x, outputs) => (j === 0 ? x : tf.maxPool(outputs[j - 1] as tf.Tensor4D, 2, 2, 'valid'));
+}
 
 /** Number of leading conv layers (the blocks MTAN attends over). */
 function convBlocks(layers: { kind: string }[]): number {
@@ -28,7 +40,7 @@ export function mtan(): TaskAdapter {
   return {
     name,
     network(base, numTasks) {
-      checkBase(name, base, ['lenet', 'cnn']);
+      checkBase(name, base, ['lenet', 'cnn', 'segnet']);
       const B = convBlocks(base.layers);
       if (B < 1 || base.layers.slice(B).some((l) => l.kind === 'conv')) throw new FsmtlError(`mtan needs conv blocks followed by dense layers; '${base.arch}' is not laid out so`);
       const blocks: SharedLayer[] = [];
@@ -58,18 +70,21 @@ export function mtan(): TaskAdapter {
       const { base } = builtBy(name, network);
       const L = base.layers.length;
       const B = convBlocks(base.layers);
-      let a: tf.Tensor = x;
-      let g: tf.Tensor | null = null;
-      let attended: tf.Tensor = x;
+      const input = layerInput(base);
+      const trunk: tf.Tensor[] = [];
+      const attended: tf.Tensor[] = [];
       for (let j = 0; j < B; j++) {
-        const s = applyLayer(base.layers[j], a, params[2 * j], params[2 * j + 1], j, hooks, false);
+        const s = applyLayer(base.layers[j], input(j, x, trunk), params[2 * j], params[2 * j + 1], j, hooks, false);
+        trunk.push(s);
+        // f_j sits at shared layer L + j − 1 (f_1 … f_{B−1} follow the trunk's L layers).
+        const g = j === 0 ? null : applyLayer(base.layers[j], input(j, x, attended), params[2 * (L + j - 1)], params[2 * (L + j - 1) + 1], L + j - 1, hooks, false);
         const [ka, ba, kb, bb] = taskParams.slice(4 * j, 4 * j + 4);
         const mask = tf.sigmoid(conv1x1(tf.relu(conv1x1(g ? tf.concat([s, g], 3) : s, ka, ba)), kb, bb));
-        attended = tf.mul(mask, s);
-        if (j + 1 < B) g = applyLayer(base.layers[j + 1], tf.maxPool(attended as tf.Tensor4D, 2, 2, 'valid'), params[2 * (L + j)], params[2 * (L + j) + 1], L + j, hooks, false);
-        a = tf.maxPool(s as tf.Tensor4D, 2, 2, 'valid');
+        attended.push(tf.mul(mask, s));
       }
-      let t: tf.Tensor = tf.maxPool(attended as tf.Tensor4D, 2, 2, 'valid');
+      const last = attended[B - 1];
+      if (base.pixels) return tf.reshape(last, [x.shape[0], -1]) as tf.Tensor2D;
+      let t: tf.Tensor = tf.maxPool(last as tf.Tensor4D, 2, 2, 'valid');
       for (let i = B; i < L; i++) t = applyLayer(base.layers[i], t, params[2 * i], params[2 * i + 1], i, hooks);
       return t as tf.Tensor2D;
     },

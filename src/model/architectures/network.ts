@@ -103,6 +103,8 @@ export function sharedNetwork(
     layers: layers.map((l) => l.layer),
     inputShape: base.inputShape,
     featureDim,
+    // On a per-pixel extractor (MTAN on segnet) the task features stay per pixel, on the same grid.
+    ...(base.pixels ? { pixels: base.pixels } : {}),
     preActivationShapes: (n) => layers.map((l) => l.shape(n)),
     forward() {
       throw new FsmtlError(`the ${name} network computes a task's features with that task's own modules; use its model's features()`);

@@ -123,3 +123,19 @@ export function configFromFlags(flags: Record<string, unknown>, file: Record<str
   }
   return out;
 }
+
+/**
+ * Where a config field's value came from, for errors: the flag that set it (--epochs), else the config
+ * file's field (exp.json: fs.samples), else the default (config.epochs).
+ */
+export function configSource(flags: Record<string, unknown>, file?: string, except: string[] = []): (path: PropertyKey[]) => string {
+  const given = configFlags().filter((f) => !except.includes(f.path[0]) && flags[f.option.attributeName()] !== undefined);
+  return (path) => {
+    const p = path.map(String);
+    const flag = given.find((f) => f.path.every((part, i) => p[i] === part));
+    if (flag) return flag.option.long!;
+    const field = p.join('.');
+    if (file) return field ? `${file}: ${field}` : file;
+    return field ? `config.${field}` : 'config';
+  };
+}

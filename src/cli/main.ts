@@ -14,7 +14,7 @@ import { FsmtlError, oneLine } from '../util/errors.js';
 import { addExperimentCommands, runExperiment } from './experiment-commands.js';
 import { addDoctorCommand } from './doctor.js';
 import { addModelCommands } from './model-commands.js';
-import { addConfigFlags, configFromFlags, parseNumber } from './config-flags.js';
+import { addConfigFlags, configFromFlags, configSource, parseNumber } from './config-flags.js';
 import { createProgress } from './progress.js';
 import { maskTable, methodLabel, perTaskTable } from './table.js';
 
@@ -66,6 +66,11 @@ export function configFrom(flags: TrainingFlags, except: string[] = []): TrainCo
   return configFromFlags(flags, file as Record<string, unknown>, except) as TrainConfigInput;
 }
 
+/** The validated config from a command's flags over its config file; an error names the flag or file field at fault. */
+function trainConfigFrom(flags: TrainingFlags): TrainConfig {
+  return parseTrainConfig(configFrom(flags), configSource(flags, flags.config));
+}
+
 /**
  * The demo's story in about two minutes on two cores without the native engine: every method on a
  * heterogeneous benchmark (three datasets) and a homogeneous one (one image set, tasks of three
@@ -112,7 +117,7 @@ export function buildProgram(): Command {
       .option('--out <file>', 'write the JSON result here')
       .option('--save <file>', 'write a checkpoint of the trained model (safetensors) here'),
   ).action(async (flags: TrainingFlags & { out?: string; save?: string }) => {
-    const input = parseTrainConfig(configFrom(flags));
+    const input = trainConfigFrom(flags);
     // Found now, not after the training: a folder that cannot be written to.
     for (const path of [flags.out, flags.save]) if (path) checkWritable(path);
     const engine = await initEngine({ backend: input.backend });

@@ -208,12 +208,13 @@ export type TrainConfigInput = z.input<typeof trainConfigObject>;
 export type FsOptions = z.output<typeof fsOptionsSchema>;
 
 /** Validates a config; errors name the offending field, e.g. "config.keep: keep ratio must be in (0, 1]". */
-export function parseTrainConfig(input: unknown, where = 'config'): TrainConfig {
+/**
+ * Validates a config. `where` names the place of a field in errors: a prefix ('config' gives
+ * config.fs.samples), or a function of the field's path (the CLI names the flag or the file that set it).
+ */
+export function parseTrainConfig(input: unknown, where: string | ((path: PropertyKey[]) => string) = 'config'): TrainConfig {
   const r = trainConfigSchema.safeParse(input);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => {
-    const path = i.path.length ? `${where}.${i.path.join('.')}` : where;
-    return `${path}: ${i.message}`;
-  });
-  throw new FsmtlError(issues.join('; '));
+  const place = typeof where === 'function' ? where : (path: PropertyKey[]) => (path.length ? `${where}.${path.map(String).join('.')}` : where);
+  throw new FsmtlError(r.error.issues.map((i) => `${place(i.path)}: ${i.message}`).join('; '));
 }

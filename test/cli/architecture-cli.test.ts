@@ -18,9 +18,9 @@ test('--architecture: registry choices, one-line refusals that show the flags re
   const bad = fsmtl('train', '--method', 'stl', '--architecture', 'mmoe');
   assert.notEqual(bad.code, 0);
   assert.deepEqual(bad.err.trim().split('\n').length, 1, bad.err);
-  assert.match(bad.err, /config\.architecture: stl shares no network, so it does not combine with architecture 'mmoe'/);
+  assert.match(bad.err, /--architecture: stl shares no network, so it does not combine with architecture 'mmoe'/);
   // --experts reaches architectureOptions.
   const odd = fsmtl('train', '--architecture', 'dselect-k', '--experts', '3');
   assert.notEqual(odd.code, 0);
-  assert.match(odd.err.trim(), /^[^\n]*config\.architectureOptions\.experts: dselect-k needs a power of two of experts \(2, 4, 8\.\.\.\), got 3$/);
+  assert.match(odd.err.trim(), /^[^\n]*--experts: dselect-k needs a power of two of experts \(2, 4, 8\.\.\.\), got 3$/);
 });

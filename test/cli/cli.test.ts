@@ -47,8 +47,8 @@ test('unknown method or benchmark', () => {
 });
 
 test('keep ratio outside (0, 1] and non-numbers', () => {
-  assertOneLineError(fsmtl('train', '--keep', '0', ...tiny), /config\.keep: keep ratio must be in \(0, 1\]/);
-  assertOneLineError(fsmtl('train', '--keep', '1.5', ...tiny), /config\.keep/);
+  assertOneLineError(fsmtl('train', '--keep', '0', ...tiny), /--keep: keep ratio must be in \(0, 1\]/);
+  assertOneLineError(fsmtl('train', '--keep', '1.5', ...tiny), /--keep: /);
   assertOneLineError(fsmtl('train', '--keep', 'abc'), /--keep must be a number, got 'abc'/);
   assertOneLineError(fsmtl('train', '--epochs', '2.5'), /--epochs must be an integer/);
 });
@@ -122,8 +122,9 @@ test('never silently wrong: config files that are not objects, non-object blocks
     ['array.json', '[]', /array\.json must hold a JSON object of settings, not an array/],
     ['true.json', 'true', /true\.json must hold a JSON object of settings, not boolean/],
     ['null.json', 'null', /null\.json must hold a JSON object of settings, not null/],
-    ['fs5.json', '{"fs": 5}', /config\.fs: /],
-    ['fsabc.json', '{"fs": "abc"}', /config\.fs: /],
+    ['fs5.json', '{"fs": 5}', /fs5\.json: fs: /],
+    ['fsabc.json', '{"fs": "abc"}', /fsabc\.json: fs: /],
+    ['lr.json', '{"lr": "x", "fs": {"samples": 0}}', /lr\.json: lr: .*; .*lr\.json: fs\.samples: /],
     ['huge.json', '{"hidden": [200000, 200000], "trainPerTask": 100, "testPerTask": 100}', /hidden \[200000, 200000\] gives [\d,]{14} extractor parameters, more than fsmtl allocates/],
   ] as const) {
     writeFileSync(join(dir, name), text);
@@ -131,6 +132,9 @@ test('never silently wrong: config files that are not objects, non-object blocks
   }
   assert.doesNotMatch(fsmtl('train', '--config', join(dir, 'fsabc.json'), '--quiet').err, /"0"/, 'no keys of a spread string');
   assertOneLineError(fsmtl('train', '--epochs', '0x10'), /--epochs must be an integer, got '0x10'/);
+  // An error names what set the value: the flag, over the file's field.
+  assertOneLineError(fsmtl('train', '--config', join(dir, 'lr.json'), '--lr', '0'), /error: --lr: .*; .*lr\.json: fs\.samples: /);
+  assertOneLineError(fsmtl('train', '--epochs', '1', '--warmup', '3'), /error: --epochs: fs applies its masks after 3 warm-up epoch/);
   assertOneLineError(fsmtl('train', '--keep', '1e-9', ...tiny), /keep ratio 1e-9 keeps .* of the [\d,]+ shared parameters, less than one per layer/);
   assertOneLineError(fsmtl('train', '--lr', '1e6', ...tiny.filter((a) => a !== '--warmup' && a !== '0'), '--method', 'mtl'), /task '\w+': training diverged at epoch 1: its mean loss .* is more than 10 times that of a constant prediction .*; the learning rate 1000000 is likely too large/);
 });

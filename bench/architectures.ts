@@ -2,7 +2,7 @@
 // (hps) with MTL on the same extractor, data and batch: dense (mtl) updates, EW, one run each. Each
 // architecture's hard-sharing reference runs just before it, so that a slow spell of a shared machine
 // hits both alike. MTAN attends over conv blocks, so it and its reference run on lenet; the others on
-// the base config's MLP.
+// the base config's MLP. MTAN also runs on segnet (scenes), against hard sharing on segnet.
 import { runTraining } from '../src/experiments/run.js';
 import { ARCHITECTURE_NAMES, type TrainConfigInput } from '../src/train/config.js';
 
@@ -20,4 +20,10 @@ export async function benchArchitectures(base: TrainConfigInput): Promise<void> 
     const ms = (await runTraining({ ...short, arch, architecture })).timings.msPerStep;
     console.log(`${`${architecture} (${arch})`.padEnd(22)} ${fmt(ms).padStart(8)} ms/step   hps ${fmt(hps).padStart(7)} ms/step   ${fmt(ms / hps, 2)}× hps`);
   }
+  // MTAN on the encoder–decoder: 64×64 scenes (segmentation + depth), batch 16.
+  const dense: TrainConfigInput = { benchmark: 'scenes', arch: 'segnet', imageSize: 64, trainSize: 160, testPerTask: 16, batchSize: 16, epochs: 1, method: 'mtl', seed: 0 };
+  await runTraining({ ...dense, architecture: 'hps' });
+  const hps = (await runTraining({ ...dense, architecture: 'hps' })).timings.msPerStep;
+  const ms = (await runTraining({ ...dense, architecture: 'mtan' })).timings.msPerStep;
+  console.log(`${'mtan (segnet, scenes)'.padEnd(22)} ${fmt(ms).padStart(8)} ms/step   hps ${fmt(hps).padStart(7)} ms/step   ${fmt(ms / hps, 2)}× hps`);
 }

@@ -14,6 +14,7 @@
 //   0. first: native engine vs wasm vs PyTorch on the same shapes (bench/native.ts, issue #7; --skip-native)
 //   8. dense prediction: a segnet MTL step on a scenes-shaped batch of 8 and one Fisher estimate, native vs
 //      PyTorch (bench/dense.ts, issue 16; --skip-dense)
+// --only weightings,architectures (or sparse) runs only those sections, e.g. on a quiet machine.
 import { benchKernels } from './kernels.js';
 import { initEngine } from '../src/engine/setup.js';
 import { runTraining } from '../src/experiments/run.js';
@@ -34,8 +35,20 @@ async function main() {
   const engine = await initEngine({});
   console.log(`engine: ${engine.backend}, ${engine.threads} thread(s); fsmtl kernels: ${engine.registeredKernels.join(', ') || 'none'}\n`);
 
-  if (arg('--sparse-only')) {
-    await benchSparse({ quick: arg('--quick') });
+  // hetero3, 784-512-512 MLP, batch 128 per task. FS with warm-up 0 so that every step is a masked step.
+  const base: TrainConfigInput = { benchmark: 'hetero3', trainPerTask: 3840, testPerTask: 500, epochs: 3, batchSize: 128, seed: 0 };
+  const only = arg('--sparse-only') ? ['sparse'] : (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',');
+  if (arg('--sparse-only') || arg('--only')) {
+    const sections: Record<string, () => Promise<void>> = {
+      sparse: () => benchSparse({ quick: arg('--quick') }),
+      weightings: () => benchWeightings({ calls: arg('--quick') ? 8 : 20 }),
+      architectures: () => benchArchitectures(base),
+    };
+    for (const name of only) {
+      if (!sections[name]) throw new Error(`--only: unknown section '${name}' (known: ${Object.keys(sections).join(', ')})`);
+      await sections[name]();
+      console.log();
+    }
     return;
   }
 
@@ -54,8 +67,6 @@ async function main() {
     console.log();
   }
 
-  // hetero3, 784-512-512 MLP, batch 128 per task. FS with warm-up 0 so that every step is a masked step.
-  const base: TrainConfigInput = { benchmark: 'hetero3', trainPerTask: 3840, testPerTask: 500, epochs: 3, batchSize: 128, seed: 0 };
   const mtl = await runTraining({ ...base, method: 'mtl' });
   const fs = await runTraining({ ...base, method: 'fs', keep: 0.3, fs: { warmupEpochs: 0, samples: 256, interval: 1 } });
   const stepRatio = fs.timings.msPerStep / mtl.timings.msPerStep;

@@ -38,13 +38,13 @@ export class MultiTaskModel {
     this.towers = [];
     for (let k = 0; k < towerCount; k++) {
       const values = extractor.init ? extractor.init(this.specs, rng) : initParams(this.specs, rng);
-      this.towers.push(values.map((v, i) => tf.variable(tf.tensor(v, this.specs[i].shape), true, `tower${k}/${this.specs[i].name}`)));
+      this.towers.push(values.map((v, i) => variable(v, this.specs[i].shape, `tower${k}/${this.specs[i].name}`)));
     }
     this.heads = outputs.map((c, t) => {
       const h = initHead(extractor.featureDim, c, rng);
       return {
-        kernel: tf.variable(tf.tensor2d(h.kernel, [extractor.featureDim, c]), true, `head${t}/kernel`),
-        bias: tf.variable(tf.tensor1d(h.bias), true, `head${t}/bias`),
+        kernel: variable(h.kernel, [extractor.featureDim, c], `head${t}/kernel`),
+        bias: variable(h.bias, [c], `head${t}/bias`),
       };
     });
     // A separate stream, so that adding an adapter leaves the extractor's and heads' initial weights unchanged.
@@ -52,7 +52,7 @@ export class MultiTaskModel {
     this.adapterSpecs = adapter ? adapter.specs(extractor) : [];
     this.adapters = outputs.map((_, t) =>
       (adapter?.init ? adapter.init(this.adapterSpecs, adapterRng, t) : initParams(this.adapterSpecs, adapterRng)).map((v, i) =>
-        tf.variable(tf.tensor(v, this.adapterSpecs[i].shape), true, `adapter${t}/${this.adapterSpecs[i].name}`),
+        variable(v, this.adapterSpecs[i].shape, `adapter${t}/${this.adapterSpecs[i].name}`),
       ),
     );
   }
@@ -108,4 +108,16 @@ export class MultiTaskModel {
   dispose(): void {
     for (const v of this.allVariables()) v.dispose();
   }
+}
+
+/**
+ * A trainable variable holding these values. The variable shares the initial tensor's data, which stays
+ * alive while the variable does; the tensor itself is disposed here, or every model would leave one copy
+ * of its weights behind after dispose().
+ */
+function variable(values: Float32Array, shape: number[], name: string): tf.Variable {
+  const initial = tf.tensor(values, shape);
+  const v = tf.variable(initial, true, name);
+  initial.dispose();
+  return v;
 }

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs-core';
 import { runTraining } from '../../src/experiments/run.js';
+import { initEngine } from '../../src/engine/setup.js';
 import { smallHetero3 } from '../fixtures/configs.js';
 import type { TaskMask } from '../../src/sparse/masks.js';
 import { FsmtlError } from '../../src/util/errors.js';
@@ -59,9 +61,13 @@ test('FS: masks keep p of the extractor per task and no shared parameter outside
   assert.ok(frozen > 0 && moved > 0, `frozen ${frozen}, moved ${moved}`);
 });
 
-test('no tensor leak between the first and the last epoch, for every method', async () => {
+test('no tensor leak between the first and the last epoch, nor after the run, for every method', async () => {
+  await initEngine({ backend: 'auto' });
   for (const method of ['fs', 'efs', 'mtl', 'stl', 'rs'] as const) {
+    const before = tf.memory().numTensors;
     const r = await runTraining({ ...small, method, epochs: 3 });
+    // A run in a long-lived process (a worker, the web page) leaves nothing behind, not even its initial weights.
+    assert.equal(tf.memory().numTensors, before, `${method}: tensors left after the run`);
     assert.equal(r.memory.tensorsAfterLastEpoch, r.memory.tensorsAfterFirstEpoch, method);
     assert.equal(r.perTask.length, 3);
     for (const t of r.perTask) assert.ok(t.metrics.accuracy > 0.2, `${method} ${t.task} accuracy ${t.metrics.accuracy}: not learning`);

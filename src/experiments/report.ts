@@ -292,16 +292,28 @@ export function benchmarkTable(b: BenchmarkReport, report: Report): string {
   return mdTable(header, rows);
 }
 
-/** Per-layer density of each task's mask, for the table's methods that have masks; null when none has. */
+/**
+ * Per-layer density of each task's mask, for the table's methods that have masks; null when none has.
+ * Methods whose shared networks have different layers (an architecture beside hard sharing) get one
+ * table per network, each headed by its own layers.
+ */
 export function layerDensityTable(b: BenchmarkReport): string | null {
   const rows = b.table.map((r) => r.summary).filter((s) => s.layerDensity);
   if (!rows.length) return null;
-  const names = rows[0].layerDensity!.layers;
   const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
-  return mdTable(
-    ['Method', 'p', 'Task', ...names],
-    rows.flatMap((s) => s.tasks.map((task, t) => [s.label, s.p, task, ...s.layerDensity!.density[t].map(pct)])),
-  );
+  const groups = new Map<string, typeof rows>();
+  for (const s of rows) {
+    const key = JSON.stringify(s.layerDensity!.layers);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  return [...groups.values()]
+    .map((group) =>
+      mdTable(
+        ['Method', 'p', 'Task', ...group[0].layerDensity!.layers],
+        group.flatMap((s) => s.tasks.map((task, t) => [s.label, s.p, task, ...s.layerDensity!.density[t].map(pct)])),
+      ),
+    )
+    .join('\n\n');
 }
 
 /** Every method at every keep ratio (the sweep behind the FS/EFS/RS figure), test and, where chosen on it, validation. */

@@ -139,7 +139,7 @@ export function summarize(outcomes: RunOutcome[]): Summary[] {
     const tasks = results[0]?.perTask.map((t) => t.task) ?? [];
     const overlaps = results.map((r) => r.masks?.overlap).filter((m): m is number[][] => !!m);
     const layerDensities = results.map((r) => r.masks?.layerDensity).filter((m): m is number[][] => !!m && m.length === tasks.length && m.every((d) => d.length === m[0].length));
-    const layerNames = results[0]?.masks?.layerNames ?? layerDensities[0]?.[0]?.map((_, l) => `layer ${l + 1}`) ?? [];
+    const layerNames = distinctNames(results[0]?.masks?.layerNames ?? layerDensities[0]?.[0]?.map((_, l) => `layer ${l + 1}`) ?? []);
     const taskMetric = (t: number, m: string, split: 'test' | 'validation') =>
       results.map((r) => (split === 'test' ? r.perTask[t].metrics[m] : (r.perTask[t].validation?.[m] ?? NaN)));
     const metricsOfTask = (t: number) => Object.keys(results[0].perTask[t].metrics);
@@ -200,4 +200,19 @@ export function taskMeans(s: Summary, split: 'test' | 'validation'): Record<stri
 /** A summary's per-seed task metrics, as deltaM takes them. */
 export function seedTaskValues(s: Summary, seedIndex: number): Record<string, number>[] {
   return s.perTaskSeeds.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v[seedIndex]])));
+}
+
+/**
+ * Layer names made distinct: results stored before 2026-12 named an architecture's layers by their first path
+ * part only ('expert0' for both of expert 0's layers); those become 'expert0 #1', 'expert0 #2'.
+ */
+function distinctNames(names: string[]): string[] {
+  const count = new Map<string, number>();
+  for (const n of names) count.set(n, (count.get(n) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    if (count.get(n)! === 1) return n;
+    seen.set(n, (seen.get(n) ?? 0) + 1);
+    return `${n} #${seen.get(n)}`;
+  });
 }

@@ -78,7 +78,11 @@ export function maskStats(specs: ParamSpec[], masks: TaskMask[]): MaskStats {
   return {
     density: counts.map((c) => c / total),
     layerDensity,
-    layerNames: layers.map((l) => specs.find((s) => s.layer === l)!.name.split('/')[0]),
+    // The layer's path without kernel/bias: 'dense0', 'expert1/dense0', 'tower0/block2'.
+    layerNames: layers.map((l) => {
+      const name = specs.find((s) => s.layer === l)!.name;
+      return name.slice(0, name.lastIndexOf('/'));
+    }),
     overlap,
     jaccard,
     union: unionCount / total,

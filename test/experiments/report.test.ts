@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseReference } from '../../src/experiments/reference.js';
-import { buildReport, renderCsv, renderMarkdown, renderPerTaskCsv } from '../../src/experiments/report.js';
+import { buildReport, layerDensityTable, renderCsv, renderMarkdown, renderPerTaskCsv } from '../../src/experiments/report.js';
 import type { RunOutcome } from '../../src/experiments/summary.js';
 import { outcome } from './helpers.js';
 
@@ -121,4 +121,23 @@ test('ties: equal printed means share ranks and are both bold', () => {
   assert.match(md, /\| MTL \| 1\.0 \| \*\*0\.800 ± 0\.000\*\* \|.* \| \*\*1\.5\*\* \|/);
   assert.match(md, /\| FS \| 0\.3 \| \*\*0\.800 ± 0\.000\*\* \|.* \| \*\*1\.5\*\* \|/);
   assert.match(md, /\| RS \| 0\.3 \| 0\.700 ± 0\.000 \|.* \| 3 \|/);
+});
+
+test('mask density per layer: one table per shared network, each headed by its own layers', () => {
+  const summary = (label: string, layers: string[] | null, density: number[][] = []) => ({ summary: { label, p: '0.9', tasks: ['a', 'b'], layerDensity: layers && { layers, density } } });
+  const b = {
+    table: [
+      summary('MTL', null),
+      summary('FS', ['dense0', 'dense1'], [[0.9, 0.8], [0.7, 0.6]]),
+      summary('FS (MMoE)', ['expert0/dense0', 'expert0/dense1', 'expert1/dense0', 'expert1/dense1'], [[1, 0.95, 0.5, 0.4], [1, 0.9, 0.45, 0.35]]),
+      summary('FS (CGC)', ['expert0/dense0', 'expert0/dense1', 'expert1/dense0', 'expert1/dense1'], [[1, 1, 0.3, 0.2], [1, 1, 0.25, 0.15]]),
+    ],
+  } as never;
+  const tables = layerDensityTable(b)!.split('\n\n');
+  assert.equal(tables.length, 2);
+  assert.match(tables[0], /^\| Method \| p \| Task \| dense0 \| dense1 \|\n/);
+  assert.match(tables[0], /\| FS \| 0\.9 \| b \| 70% \| 60% \|/);
+  assert.match(tables[1], /^\| Method \| p \| Task \| expert0\/dense0 \| expert0\/dense1 \| expert1\/dense0 \| expert1\/dense1 \|\n/);
+  assert.match(tables[1], /\| FS \(MMoE\) \| 0\.9 \| a \| 100% \| 95% \| 50% \| 40% \|[\s\S]*\| FS \(CGC\) \| 0\.9 \| b \| 100% \| 100% \| 25% \| 15% \|/);
+  assert.equal(layerDensityTable({ table: [summary('MTL', null)] } as never), null);
 });

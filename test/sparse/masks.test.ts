@@ -144,6 +144,10 @@ test('maskStats: density, overlap, jaccard, union', () => {
   assert.equal(st.union, 5 / 6);
   assert.equal(st.meanOverlap, 2 / 3);
   assert.deepEqual(st.layerDensity, [[3 / 6], [4 / 6]]);
+  assert.deepEqual(st.layerNames, ['a']);
+  // An architecture's layers keep their whole path (expert, then layer), not only the expert.
+  const experts = paramSpecs([{ kind: 'dense', name: 'expert0/dense0', inputs: 2, units: 2 }, { kind: 'dense', name: 'expert0/dense1', inputs: 2, units: 1 }]);
+  assert.deepEqual(maskStats(experts, [experts.map((p) => new Uint8Array(p.size).fill(1))]).layerNames, ['expert0/dense0', 'expert0/dense1']);
 });
 
 test('random masks overlap ≈ p, as the overlap measure promises', () => {

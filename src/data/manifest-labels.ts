@@ -1,9 +1,10 @@
 // A manifest task's labels, from CSV cells or array values, as the label rows of its task kind
 // (src/tasks): multiclass classes 0…C−1 (numbers, or names mapped in sorted order), binary 0/1 (0/1,
-// true/false, yes/no, or a two-valued column with a "positive" value), regression finite numbers.
+// true/false, yes/no, or a two-valued column with a "positive" value), regression finite numbers;
+// per pixel (a column per pixel of an [N, H, W] array), segmentation classes 0…C−1 and depth numbers.
 // Empty cells, NaN and the task's "missing" value become NaN. Errors name the file, the line (or
 // array row), the column and the task.
-import type { BinarySpec, MulticlassSpec, RegressionSpec, TaskSpec } from '../tasks/types.js';
+import type { BinarySpec, DepthSpec, MulticlassSpec, PixelGrid, RegressionSpec, SegmentationSpec, TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { parseDecimal } from './csv.js';
 import type { ManifestTask } from './manifest-schema.js';
@@ -173,12 +174,47 @@ function regressionLabels(task: ManifestTask, parts: LabelColumn[][]): TaskLabel
   return { spec, y };
 }
 
+/** Per-pixel labels: one column per pixel of the maps (row-major), classes for segmentation, numbers for depth. */
+function pixelLabels(task: ManifestTask, parts: LabelColumn[][], grid: PixelGrid): TaskLabels {
+  const P = parts[0].length;
+  const y = emptyRows(parts, P);
+  const { height, width } = grid;
+  if (task.kind === 'depth') {
+    for (const { p, d, i, v } of present(task, parts)) {
+      const t = numberOf(v);
+      if (!Number.isFinite(t)) fail(task, parts[p][d], i, `${show(v)} is not a finite depth`);
+      y[p][i * P + d] = t;
+    }
+    const spec: DepthSpec = { kind: 'depth', height, width, ...(task.unit ? { unit: task.unit } : {}) };
+    return { spec, y };
+  }
+  let max = -1;
+  for (const { p, d, i, v } of present(task, parts)) {
+    const c = numberOf(v);
+    if (!Number.isInteger(c) || c < 0) fail(task, parts[p][d], i, `${show(v)} is not a class number (an integer from 0); mark unlabelled pixels with 'missing'`);
+    max = Math.max(max, c);
+    y[p][i * P + d] = c;
+  }
+  const classes = task.classes ?? task.classNames?.length ?? max + 1;
+  if (classes < 2) taskFail(task, parts[0][0], `the maps hold only class ${max}; a segmentation task needs at least 2 classes (set 'classes')`);
+  if (max >= classes) {
+    const at = [...present(task, parts)].find(({ v }) => numberOf(v) >= classes)!;
+    fail(task, parts[at.p][at.d], at.i, `class ${numberOf(at.v)} is out of range: the task has ${classes} classes (0…${classes - 1}); mark unlabelled pixels with 'missing'`);
+  }
+  const spec: SegmentationSpec = { kind: 'segmentation', classes, height, width, ...(task.classNames ? { classNames: task.classNames } : {}) };
+  return { spec, y };
+}
+
 /**
  * A task's labels from its label columns: parts[p][d] is target column d of part p (one column, except
- * for regression with several targets). A class vocabulary spans every part, so that train and test
- * files agree on what class 2 is.
+ * for regression with several targets, and per-pixel tasks, a column per pixel of `grid`). A class
+ * vocabulary spans every part, so that train and test files agree on what class 2 is.
  */
-export function taskLabels(task: ManifestTask, parts: LabelColumn[][]): TaskLabels {
+export function taskLabels(task: ManifestTask, parts: LabelColumn[][], grid?: PixelGrid): TaskLabels {
+  if (task.kind === 'segmentation' || task.kind === 'depth') {
+    if (!grid) throw new FsmtlError(`task '${task.name}': ${task.kind} labels come from an [N, H, W] array`);
+    return pixelLabels(task, parts, grid);
+  }
   if (task.kind === 'multiclass') return multiclassLabels(task, parts);
   if (task.kind === 'binary') return binaryLabels(task, parts);
   return regressionLabels(task, parts);

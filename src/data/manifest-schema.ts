@@ -99,7 +99,7 @@ export const labelsSchema = splittable(labelFileShape, checkFile(LABEL_FORMATS, 
 export const manifestTaskSchema = z
   .object({
     name: z.string().min(1, 'a task needs a name'),
-    kind: z.enum(['multiclass', 'binary', 'regression']),
+    kind: z.enum(['multiclass', 'binary', 'regression', 'segmentation', 'depth']),
     /** A column of the inputs' CSV (or of the image index, or of `labels` when that is a CSV). */
     target: z.string().min(1).optional(),
     /** Several columns: a regression task with several real targets. */
@@ -107,13 +107,15 @@ export const manifestTaskSchema = z
     labels: labelsSchema.optional(),
     /** The task's own inputs (heterogeneous tasks); otherwise the manifest's top-level inputs. */
     inputs: inputsSchema.optional(),
-    classes: z.number().int().min(2, 'a multiclass task needs at least 2 classes').optional(),
+    classes: z.number().int().min(2, 'a task with classes needs at least 2').optional(),
     classNames: z.array(z.string()).optional(),
     /** Binary: the value that means 1 in a two-valued column. */
     positive: z.union([z.string(), z.number()]).optional(),
     targetNames: z.array(z.string()).optional(),
-    /** A value that marks a missing label (besides empty cells and NaN), e.g. -1. */
+    /** A value that marks a missing label (besides empty cells and NaN), e.g. -1; per pixel for segmentation and depth. */
     missing: z.union([z.number(), z.string()]).optional(),
+    /** Depth: the labels' unit, shown in reports (e.g. "m"). */
+    unit: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
@@ -122,11 +124,12 @@ export const manifestTaskSchema = z
         ctx.addIssue({ code: 'custom', path: [field], message: `'${field}' applies to ${kinds.join(' and ')} tasks, not ${t.kind}` });
       }
     };
-    only('classes', ['multiclass']);
+    only('classes', ['multiclass', 'segmentation']);
     only('positive', ['binary']);
     only('targets', ['regression']);
     only('targetNames', ['regression']);
-    only('classNames', ['multiclass', 'binary']);
+    only('classNames', ['multiclass', 'binary', 'segmentation']);
+    only('unit', ['depth']);
     if (t.target !== undefined && t.targets !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['targets'], message: "give 'target' (one column) or 'targets' (several), not both" });
     }
@@ -135,13 +138,16 @@ export const manifestTaskSchema = z
     if (labelsFile && labelsFile.csv === undefined && named) {
       ctx.addIssue({ code: 'custom', path: [t.target !== undefined ? 'target' : 'targets'], message: 'array label files have no columns: leave out target/targets' });
     }
-    if (!named && (!labelsFile || labelsFile.csv !== undefined)) {
+    const perPixel = t.kind === 'segmentation' || t.kind === 'depth';
+    if (perPixel && (named || !labelsFile || labelsFile.csv !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: `a ${t.kind} task's labels are an array file of shape [N, H, W] (npy, npz or IDX), one map per example` });
+    } else if (!named && (!labelsFile || labelsFile.csv !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['target'], message: "a task needs a 'target' column (of the inputs' CSV or of a labels CSV) or an array 'labels' file" });
     }
     if (t.kind === 'binary' && t.classNames && t.classNames.length !== 2) {
       ctx.addIssue({ code: 'custom', path: ['classNames'], message: 'a binary task has two class names: [negative, positive]' });
     }
-    if (t.kind === 'multiclass' && t.classNames && t.classes !== undefined && t.classNames.length !== t.classes) {
+    if ((t.kind === 'multiclass' || t.kind === 'segmentation') && t.classNames && t.classes !== undefined && t.classNames.length !== t.classes) {
       ctx.addIssue({ code: 'custom', path: ['classNames'], message: `classNames has ${t.classNames.length} names for ${t.classes} classes` });
     }
     if (t.targetNames && t.targets && t.targetNames.length !== t.targets.length) {

@@ -218,20 +218,45 @@ export function tableColumns(table: CsvTable, names: string[], task: string): La
 }
 
 /** A labels file's columns: a CSV's target columns, or an array of shape [N], [N, 1] or (regression) [N, D]. */
-export function loadLabelFile(src: LabelFile, dir: string, task: string, targets: string[] | undefined, regression: boolean): { file: string; columns: LabelColumn[] } {
+/**
+ * A label file's columns. `layout`: 'one' label per example ([N] or [N, 1]), regression 'targets'
+ * ([N] or [N, D], a column per target), or a per-pixel 'grid' ([N, H, W] or [N, H, W, 1], a column
+ * per pixel, row-major), whose size comes back as `grid`.
+ */
+export function loadLabelFile(
+  src: LabelFile,
+  dir: string,
+  task: string,
+  targets: string[] | undefined,
+  layout: 'one' | 'targets' | 'grid',
+): { file: string; columns: LabelColumn[]; grid?: { height: number; width: number } } {
   if (src.csv !== undefined) {
     const table = readCsvFile(manifestPath(dir, src.csv), { delimiter: src.delimiter });
     return { file: table.name, columns: tableColumns(table, targets ?? [], task) };
   }
   const { arr, file } = readArray(src, dir);
   const dims = arr.shape;
-  const D = dims.length === 2 ? dims[1] : 1;
-  if (dims.length < 1 || dims.length > 2 || (D !== 1 && !regression) || D === 0) {
-    const expected = regression ? '[N] or [N, targets]' : '[N] or [N, 1]';
-    throw new FsmtlError(`${file} (task '${task}'): labels of shape [${dims.join(', ')}], expected ${expected}`);
-  }
   const data = numbers(arr);
   const n = dims[0];
+  if (layout === 'grid') {
+    if ((dims.length !== 3 && !(dims.length === 4 && dims[3] === 1)) || dims[1] === 0 || dims[2] === 0) {
+      throw new FsmtlError(`${file} (task '${task}'): labels of shape [${dims.join(', ')}], expected [N, H, W]: one map per example`);
+    }
+    const [height, width] = [dims[1], dims[2]];
+    const P = height * width;
+    const columns = Array.from({ length: P }, (_, q): LabelColumn => ({
+      file,
+      n,
+      value: (i) => data[i * P + q],
+      where: (i) => `row ${i + 1}, pixel (y ${Math.floor(q / width) + 1}, x ${(q % width) + 1})`,
+    }));
+    return { file, columns, grid: { height, width } };
+  }
+  const D = dims.length === 2 ? dims[1] : 1;
+  if (dims.length < 1 || dims.length > 2 || (D !== 1 && layout !== 'targets') || D === 0) {
+    const expected = layout === 'targets' ? '[N] or [N, targets]' : '[N] or [N, 1]';
+    throw new FsmtlError(`${file} (task '${task}'): labels of shape [${dims.join(', ')}], expected ${expected}`);
+  }
   const columns = Array.from({ length: D }, (_, d): LabelColumn => ({
     file,
     n,

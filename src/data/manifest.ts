@@ -5,7 +5,7 @@
 // by split.seed alone (Rng.derive(seed, 'manifest/split')), so every run sees the same split.
 import { basename, dirname, extname, relative } from 'pathe';
 import { taskKind, taskSpecSchema } from '../tasks/registry.js';
-import type { TaskSpec } from '../tasks/types.js';
+import type { PixelGrid, TaskSpec } from '../tasks/types.js';
 import { FsmtlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { canonicalJson, dataManifestHash } from './manifest-hash.js';
@@ -74,18 +74,19 @@ function loadSet(m: DataManifest, set: InputSet, dir: string): void {
   }
 }
 
-/** The task's label columns for each part of its input set. */
-function labelColumns(m: DataManifest, task: ManifestTask, set: InputSet, dir: string): LabelColumn[][] {
+/** The task's label columns for each part of its input set; per-pixel tasks also give their maps' grid. */
+function labelColumns(m: DataManifest, task: ManifestTask, set: InputSet, dir: string): { parts: LabelColumn[][]; grid?: PixelGrid } {
   const keys = partKeys(set.loaded);
   const names = task.targets ?? (task.target !== undefined ? [task.target] : undefined);
   if (!task.labels) {
-    return keys.map((k) => {
+    const parts = keys.map((k) => {
       const inputs = set.loaded[k]!;
       if (!inputs.table) {
         throw new FsmtlError(`${inputs.file} (task '${task.name}'): array inputs have no columns for a 'target': give the task a 'labels' file`);
       }
       return tableColumns(inputs.table, names!, task.name);
     });
+    return { parts };
   }
   const labelParts = partsOf<LabelFile>(task.labels);
   const lk = partKeys(labelParts);
@@ -93,14 +94,26 @@ function labelColumns(m: DataManifest, task: ManifestTask, set: InputSet, dir: s
     const say = (ks: PartKey[]) => (ks.includes('all') ? 'one file' : `${ks.join('/')} files`);
     throw new FsmtlError(`task '${task.name}': its labels are ${say(lk)} but its inputs are ${say(keys)}; give labels for the same parts`);
   }
-  return keys.map((k) => {
+  const layout = task.kind === 'regression' ? 'targets' : task.kind === 'segmentation' || task.kind === 'depth' ? 'grid' : 'one';
+  let grid: PixelGrid | undefined;
+  const parts = keys.map((k) => {
     const inputs = set.loaded[k]!;
-    const { file, columns } = loadLabelFile(labelParts[k]!, dir, task.name, names, task.kind === 'regression');
+    const loaded = loadLabelFile(labelParts[k]!, dir, task.name, names, layout);
+    const { file, columns } = loaded;
     if (columns[0].n !== inputs.n) {
       throw new FsmtlError(`task '${task.name}': ${inputs.file} has ${inputs.n} examples but ${file} has ${columns[0].n} labels; they must match row for row`);
     }
+    if (loaded.grid) {
+      // The maps label the input's pixels: one grid, the inputs' own size, in every file.
+      const [h, w] = inputs.shape;
+      if (loaded.grid.height !== h || loaded.grid.width !== w) {
+        throw new FsmtlError(`task '${task.name}': ${file} holds ${loaded.grid.height}×${loaded.grid.width} maps but the inputs (${inputs.file}) are ${h}×${w}; a ${task.kind} map labels each input pixel`);
+      }
+      grid = loaded.grid;
+    }
     return columns;
   });
+  return { parts, ...(grid ? { grid } : {}) };
 }
 
 /** The held-out rows of one n-example file: test first, then validation, the rest trains (all sorted). */
@@ -210,8 +223,8 @@ export function loadDataManifest(path: string): Benchmark {
   for (const s of sets) for (const i of s.tasks) setOf.set(i, s);
   // Labels before the split, so that a bad cell is reported as such, whatever the split.
   const labels = m.tasks.map((t, ti) => {
-    const columns = labelColumns(m, t, setOf.get(ti)!, dir);
-    return { columns, ...taskLabels(t, columns) };
+    const { parts: columns, grid } = labelColumns(m, t, setOf.get(ti)!, dir);
+    return { columns, ...taskLabels(t, columns, grid) };
   });
   const splitLines = planSplits(m, sets, path);
   const per = inputShape[0] * inputShape[1] * inputShape[2];

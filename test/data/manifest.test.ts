@@ -394,7 +394,7 @@ test('errors in the manifest itself name the field path, with a suggestion for a
   expectFsmtlError(() => loadDataManifest(p({ ...base, tasks: [{ name: 'y', kind: 'binery', target: 'y' }] })), "tasks[0] ('y').kind", 'multiclass');
   expectFsmtlError(() => loadDataManifest(p({ ...base, inputs: { csv: 'd.csv', npy: 'x.npy' } })), 'inputs: inputs need exactly one of csv, npy, npz, idx, images', 'not csv and npy');
   expectFsmtlError(() => loadDataManifest(p({ ...base, inputs: { npy: 'x.npy', columns: ['a'] } })), "inputs.columns: 'columns' belongs to csv inputs, not npy");
-  expectFsmtlError(() => loadDataManifest(p({ ...base, tasks: [{ name: 'y', kind: 'binary', target: 'y', classes: 2 }] })), "tasks[0] ('y').classes", 'multiclass tasks, not binary');
+  expectFsmtlError(() => loadDataManifest(p({ ...base, tasks: [{ name: 'y', kind: 'binary', target: 'y', classes: 2 }] })), "tasks[0] ('y').classes", 'multiclass and segmentation tasks, not binary');
   expectFsmtlError(() => loadDataManifest(p({ ...base, tasks: [{ name: 'y', kind: 'binary' }] })), "tasks[0] ('y').target", "needs a 'target'");
   expectFsmtlError(() => loadDataManifest(p({ tasks: base.tasks })), "tasks[0] ('y'): no inputs");
   expectFsmtlError(() => loadDataManifest(p({ ...base, tasks: [base.tasks[0], { name: 'y', kind: 'multiclass', target: 'y' }] })), "tasks[1] ('y').name: duplicate task name 'y'");

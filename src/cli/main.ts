@@ -2,8 +2,10 @@
 import { Command, Option } from 'commander';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { BACKEND_NAMES, initEngine } from '../engine/setup.js';
-import { runTraining, runTrainingWithModel } from '../experiments/run.js';
-import { parseExperiment } from '../experiments/spec.js';
+import { benchmarkFor, runTraining, runTrainingWithModel } from '../experiments/run.js';
+import { fileSink, RunLog } from '../experiments/run-log.js';
+import { parseExperiment, runKey } from '../experiments/spec.js';
+import { writeRunEvents } from '../io/tensorboard.js';
 import { benchmarkTable, verdict } from '../experiments/report.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { saveCheckpoint } from '../io/checkpoint.js';
@@ -66,6 +68,21 @@ export function configFrom(flags: TrainingFlags, except: string[] = []): TrainCo
   return configFromFlags(flags, file as Record<string, unknown>, except) as TrainConfigInput;
 }
 
+/** A run log for `train`: its records kept for TensorBoard, and appended to `file` as they come when given. */
+function startRunLog(key: string, config: TrainConfig, file?: string): RunLog {
+  const tasks = benchmarkFor(config).tasks.map((t) => t.name);
+  return new RunLog(key, config.epochs, tasks, file ? fileSink(file) : undefined);
+}
+
+/** Creates a folder now (before any training), or ends with one line naming the flag and the folder. */
+function makeFolder(dir: string, flag: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new FsmtlError(`${flag}: cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 /** The validated config from a command's flags over its config file; an error names the flag or file field at fault. */
 function trainConfigFrom(flags: TrainingFlags): TrainConfig {
   return parseTrainConfig(configFrom(flags), configSource(flags, flags.config));
@@ -115,35 +132,54 @@ export function buildProgram(): Command {
       .command('train')
       .description('train one method on one benchmark, print per-task metrics and write a JSON result')
       .option('--out <file>', 'write the JSON result here')
-      .option('--save <file>', 'write a checkpoint of the trained model (safetensors) here'),
-  ).action(async (flags: TrainingFlags & { out?: string; save?: string }) => {
+      .option('--save <file>', 'write a checkpoint of the trained model (safetensors) here')
+      .option('--log <file>', 'write the run log here as it trains: one JSON line per epoch, then the result (docs/experiments.md)')
+      .option('--tensorboard <dir>', 'also write the run log as TensorBoard event files, in a subfolder of this folder named by the run'),
+  ).action(async (flags: TrainingFlags & { out?: string; save?: string; log?: string; tensorboard?: string }) => {
     const input = trainConfigFrom(flags);
     // Found now, not after the training: a folder that cannot be written to.
-    for (const path of [flags.out, flags.save]) if (path) checkWritable(path);
+    for (const path of [flags.out, flags.save, flags.log]) if (path) checkWritable(path);
+    if (flags.tensorboard) makeFolder(flags.tensorboard, '--tensorboard');
     const engine = await initEngine({ backend: input.backend });
     if (!flags.quiet) process.stderr.write(`engine: ${engine.backend}, ${engine.threads} thread(s)\n`);
     let bar: ReturnType<typeof createProgress> | undefined;
+    const key = runKey(input);
+    const log = flags.log || flags.tensorboard ? startRunLog(key, input, flags.log) : null;
     const options: TrainOptions = {
       onProgress: (e) => {
         if (!bar) bar = createProgress(`${input.benchmark} ${input.method.toUpperCase()}`, flags.quiet);
         bar.update(e);
       },
+      ...(log ? { onEpochEnd: (i) => log.epoch(i) } : {}),
+    };
+    // The log keeps what was done when a run fails too (a failure record, and the events so far).
+    const finishLog = (end: () => void) => {
+      if (!log) return;
+      end();
+      if (flags.tensorboard) process.stdout.write(`TensorBoard events written to ${writeRunEvents(flags.tensorboard, key, log.records)}\n`);
+      if (flags.log) process.stdout.write(`Run log written to ${flags.log}\n`);
     };
     let result: TrainResult;
     let saved = '';
-    if (flags.save) {
-      const trained = await runTrainingWithModel(input, options).finally(() => bar?.stop());
-      try {
-        saved = `Checkpoint (${saveCheckpoint(flags.save, trained).toLocaleString('en-US')} bytes) written to ${flags.save}\n`;
-      } finally {
-        trained.model.dispose();
+    try {
+      if (flags.save) {
+        const trained = await runTrainingWithModel(input, options).finally(() => bar?.stop());
+        try {
+          saved = `Checkpoint (${saveCheckpoint(flags.save, trained).toLocaleString('en-US')} bytes) written to ${flags.save}\n`;
+        } finally {
+          trained.model.dispose();
+        }
+        result = trained.result;
+      } else {
+        result = await runTraining(input, options).finally(() => bar?.stop());
       }
-      result = trained.result;
-    } else {
-      result = await runTraining(input, options).finally(() => bar?.stop());
+    } catch (e) {
+      finishLog(() => log!.failed(oneLine((e as Error).message)));
+      throw e;
     }
     printResults([result]);
     process.stdout.write(saved);
+    finishLog(() => log!.result(result));
     if (flags.out) {
       writeBytesAtomic(flags.out, JSON.stringify(result, null, 2) + '\n');
       process.stdout.write(`Result written to ${flags.out}\n`);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveDataDir } from '../../src/data/index.js';
 import { EXTRACTOR_NAMES } from '../../src/model/extractor.js';
+import { parseRunLog } from '../../src/experiments/run-log.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -146,4 +147,28 @@ test('an unwritable --out or --save is named before any training', () => {
   assertOneLineError(fsmtl('train', ...tiny, '--out', join(dir, 'file', 'r.json')), /cannot write .*file\/r\.json: (ENOTDIR|EEXIST)/);
   assertOneLineError(fsmtl('train', ...tiny, '--save', dir), /cannot write .*: it is a folder/);
   assert.ok(Date.now() - t0 < 60_000);
+});
+
+test('train --log and --tensorboard: a run log per epoch and the result, TensorBoard events; a failed run logs its failure', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsmtl-log-'));
+  const args = ['--train-per-task', '100', '--test-per-task', '100', '--epochs', '3', '--warmup', '1', '--batch-size', '50', '--quiet'];
+  const r = fsmtl('train', ...args, '--log', join(dir, 'run.jsonl'), '--tensorboard', join(dir, 'tb'), '--out', join(dir, 'r.json'));
+  assert.equal(r.code, 0, r.err);
+  const log = parseRunLog(readFileSync(join(dir, 'run.jsonl'), 'utf8'), 'run.jsonl');
+  assert.deepEqual(log.map((x) => x.type), ['epoch', 'epoch', 'epoch', 'result']);
+  const result = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+  const last = log.at(-1) as { test: Record<string, Record<string, number>> };
+  assert.deepEqual(last.test, Object.fromEntries(result.perTask.map((t: { task: string; metrics: object }) => [t.task, t.metrics])));
+  const events = /TensorBoard events written to (\S+)/.exec(r.out)?.[1];
+  assert.ok(events && existsSync(events) && readFileSync(events).length > 100, r.out);
+  assert.match(events, /tb\/hetero3-fs-p0\.3-s0-[0-9a-f]{12}\/events\.out\.tfevents\./);
+  // A diverging run: the error as usual, and the log ends with it.
+  const bad = fsmtl('train', ...args, '--method', 'mtl', '--lr', '1e6', '--log', join(dir, 'bad.jsonl'));
+  assert.notEqual(bad.code, 0);
+  const failed = parseRunLog(readFileSync(join(dir, 'bad.jsonl'), 'utf8'), 'bad.jsonl').at(-1) as { type: string; error: string };
+  assert.equal(failed.type, 'failed');
+  assert.match(failed.error, /training diverged at epoch 1/);
+  // An unwritable log is named before any training.
+  writeFileSync(join(dir, 'file'), 'x');
+  assertOneLineError(fsmtl('train', ...args, '--log', join(dir, 'file', 'x.jsonl')), /cannot write .*file\/x\.jsonl/);
 });

@@ -163,6 +163,31 @@ test('a Redis restart mid-sweep: coordinator and workers reconnect and finish', 
   }
 });
 
+test('a Redis that restarts empty (no persistence) mid-sweep: the coordinator enqueues the lost runs again and the sweep finishes', { skip, timeout: 300_000 }, async () => {
+  const redis = new RedisServer(await freePort(), false);
+  await redis.start();
+  const workers: ReturnType<typeof cli>[] = [];
+  try {
+    const dir = tempDir();
+    const config = join(dir, 'exp.json');
+    writeFileSync(config, JSON.stringify(sweep('out', [3, 4], false, 100)));
+    workers.push(worker(redis.url, 'lost', 10), worker(redis.url, 'lost', 10));
+    const coordinator = cli(['experiment', config, '--queue', redis.url, '--queue-name', 'lost', '--no-report']);
+    await until('a first finished run', () => coordinator.out.some((l) => /^\[1\/4\]/.test(l)));
+    await redis.stop();
+    assert.equal(coordinator.exitCode, null, `the sweep ended before the outage:\n${coordinator.out.join('\n')}`);
+    await redis.start(); // empty: every job the coordinator had enqueued is gone
+    assert.equal(await exited(coordinator), 0, coordinator.out.join('\n'));
+    const store = readStore(join(dir, 'out'));
+    assert.equal(store.results.size, 4, coordinator.out.join('\n'));
+    // Some runs were done again after the data loss (the cost of a Redis without persistence), none stored twice.
+    assert.ok(coordinator.out.filter((l) => /^\[\d\/4\]/.test(l)).length === 4, coordinator.out.join('\n'));
+  } finally {
+    for (const w of workers) w.kill('SIGKILL');
+    await redis.stop();
+  }
+});
+
 test('enqueueing again never duplicates; workers refuse other versions and reject invalid payloads', { skip, timeout: 120_000 }, async () => {
   const redis = new RedisServer(await freePort());
   await redis.start();

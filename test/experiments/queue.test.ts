@@ -136,56 +136,47 @@ test('3 workers, one killed with SIGKILL mid-run, the coordinator stopped and st
   }
 });
 
-test('a Redis restart mid-sweep: coordinator and workers reconnect and finish', { skip, timeout: 300_000 }, async () => {
-  const redis = new RedisServer(await freePort(), true);
+/**
+ * A sweep of 4 runs on 2 workers whose Redis is stopped after the first stored run and started again
+ * `gapMs` later (with its append-only file, or empty). Runs of 100 epochs (3–4 s each) keep the outage
+ * inside the sweep, which is checked.
+ */
+async function sweepWithRedisRestart(queue: string, persistent: boolean, gapMs: number) {
+  const redis = new RedisServer(await freePort(), persistent);
   await redis.start();
   const workers: ReturnType<typeof cli>[] = [];
   try {
     const dir = tempDir();
     const config = join(dir, 'exp.json');
-    // Runs long enough (a few seconds each) that the outage falls inside the sweep, not after it.
     writeFileSync(config, JSON.stringify(sweep('out', [3, 4], false, 100)));
-    workers.push(worker(redis.url, 'restart', 10), worker(redis.url, 'restart', 10));
-    const coordinator = cli(['experiment', config, '--queue', redis.url, '--queue-name', 'restart', '--no-report']);
+    workers.push(worker(redis.url, queue, 10), worker(redis.url, queue, 10));
+    const coordinator = cli(['experiment', config, '--queue', redis.url, '--queue-name', queue, '--no-report']);
     await until('a first finished run', () => coordinator.out.some((l) => /^\[1\/4\]/.test(l)));
     await redis.stop();
     assert.equal(coordinator.exitCode, null, `the sweep ended before the outage:\n${coordinator.out.join('\n')}`);
-    await sleep(2000);
+    await sleep(gapMs);
     await redis.start();
     assert.equal(await exited(coordinator), 0, coordinator.out.join('\n'));
-    assert.ok(coordinator.out.some((l) => /retrying/.test(l)), 'the coordinator saw the outage');
-    const store = readStore(join(dir, 'out'));
-    assert.equal(store.results.size, 4, coordinator.out.join('\n'));
-    for (const [k, n] of doneCounts(workers)) assert.equal(n, 1, `${k} completed ${n} times`);
+    return { out: coordinator.out, store: readStore(join(dir, 'out')), done: doneCounts(workers) };
   } finally {
     for (const w of workers) w.kill('SIGKILL');
     await redis.stop();
   }
+}
+
+test('a Redis restart mid-sweep: coordinator and workers reconnect and finish', { skip, timeout: 300_000 }, async () => {
+  const { out, store, done } = await sweepWithRedisRestart('restart', true, 2000);
+  assert.ok(out.some((l) => /retrying/.test(l)), 'the coordinator saw the outage');
+  assert.equal(store.results.size, 4, out.join('\n'));
+  for (const [k, n] of done) assert.equal(n, 1, `${k} completed ${n} times`);
 });
 
 test('a Redis that restarts empty (no persistence) mid-sweep: the coordinator enqueues the lost runs again and the sweep finishes', { skip, timeout: 300_000 }, async () => {
-  const redis = new RedisServer(await freePort(), false);
-  await redis.start();
-  const workers: ReturnType<typeof cli>[] = [];
-  try {
-    const dir = tempDir();
-    const config = join(dir, 'exp.json');
-    writeFileSync(config, JSON.stringify(sweep('out', [3, 4], false, 100)));
-    workers.push(worker(redis.url, 'lost', 10), worker(redis.url, 'lost', 10));
-    const coordinator = cli(['experiment', config, '--queue', redis.url, '--queue-name', 'lost', '--no-report']);
-    await until('a first finished run', () => coordinator.out.some((l) => /^\[1\/4\]/.test(l)));
-    await redis.stop();
-    assert.equal(coordinator.exitCode, null, `the sweep ended before the outage:\n${coordinator.out.join('\n')}`);
-    await redis.start(); // empty: every job the coordinator had enqueued is gone
-    assert.equal(await exited(coordinator), 0, coordinator.out.join('\n'));
-    const store = readStore(join(dir, 'out'));
-    assert.equal(store.results.size, 4, coordinator.out.join('\n'));
-    // Some runs were done again after the data loss (the cost of a Redis without persistence), none stored twice.
-    assert.ok(coordinator.out.filter((l) => /^\[\d\/4\]/.test(l)).length === 4, coordinator.out.join('\n'));
-  } finally {
-    for (const w of workers) w.kill('SIGKILL');
-    await redis.stop();
-  }
+  // Every job the coordinator had enqueued is gone; runs in flight may be done again (the cost of a
+  // Redis without persistence), but each is stored and reported once.
+  const { out, store } = await sweepWithRedisRestart('lost', false, 0);
+  assert.equal(store.results.size, 4, out.join('\n'));
+  assert.equal(out.filter((l) => /^\[\d\/4\]/.test(l)).length, 4, out.join('\n'));
 });
 
 test('enqueueing again never duplicates; workers refuse other versions and reject invalid payloads', { skip, timeout: 120_000 }, async () => {

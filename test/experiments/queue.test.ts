@@ -179,7 +179,7 @@ test('a Redis that restarts empty (no persistence) mid-sweep: the coordinator en
   assert.equal(out.filter((l) => /^\[\d\/4\]/.test(l)).length, 4, out.join('\n'));
 });
 
-test('enqueueing again never duplicates; workers refuse other versions and reject invalid payloads', { skip, timeout: 120_000 }, async () => {
+test('enqueueing again never duplicates; --until-empty drains the queue and exits; workers refuse other versions and reject invalid payloads', { skip, timeout: 120_000 }, async () => {
   const redis = new RedisServer(await freePort());
   await redis.start();
   const connection = parseQueueUrl(redis.url);
@@ -199,6 +199,12 @@ test('enqueueing again never duplicates; workers refuse other versions and rejec
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
     assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 6);
     assert.deepEqual((await queue.getJobs(['waiting'])).map((j) => j.id).sort(), pending.map((r) => r.key).sort());
+
+    // A worker with --until-empty runs the six and then exits by itself.
+    const drain = cli(['worker', '--queue', redis.url, '--queue-name', 'dup', '--jobs', '2', '--until-empty']);
+    assert.equal(await exited(drain), 0, drain.out.join('\n'));
+    assert.deepEqual([...doneCounts([drain]).keys()].sort(), pending.map((r) => r.key).sort());
+    assert.equal((await queue.getJobCounts('completed')).completed, 6);
 
     // Replace them with one job of another fsmtl version and two payloads that are not valid runs.
     await queue.obliterate({ force: true });

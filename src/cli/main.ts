@@ -11,7 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.js';
 import { FSMTL_VERSION, type TrainOptions, type TrainResult } from '../train/trainer.js';
-import { writeBytesAtomic } from '../io/files.js';
+import { createFolder, writeBytesAtomic } from '../io/files.js';
 import { FsmtlError, oneLine } from '../util/errors.js';
 import { addExperimentCommands, runExperiment } from './experiment-commands.js';
 import { addDoctorCommand } from './doctor.js';
@@ -74,15 +74,6 @@ function startRunLog(key: string, config: TrainConfig, file?: string): RunLog {
   return new RunLog(key, config.epochs, tasks, file ? fileSink(file) : undefined);
 }
 
-/** Creates a folder now (before any training), or ends with one line naming the flag and the folder. */
-function makeFolder(dir: string, flag: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new FsmtlError(`${flag}: cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
 /** The validated config from a command's flags over its config file; an error names the flag or file field at fault. */
 function trainConfigFrom(flags: TrainingFlags): TrainConfig {
   return parseTrainConfig(configFrom(flags), configSource(flags, flags.config));
@@ -139,7 +130,7 @@ export function buildProgram(): Command {
     const input = trainConfigFrom(flags);
     // Found now, not after the training: a folder that cannot be written to.
     for (const path of [flags.out, flags.save, flags.log]) if (path) checkWritable(path);
-    if (flags.tensorboard) makeFolder(flags.tensorboard, '--tensorboard');
+    if (flags.tensorboard) createFolder(flags.tensorboard, '--tensorboard');
     const engine = await initEngine({ backend: input.backend });
     if (!flags.quiet) process.stderr.write(`engine: ${engine.backend}, ${engine.threads} thread(s)\n`);
     let bar: ReturnType<typeof createProgress> | undefined;

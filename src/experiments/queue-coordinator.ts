@@ -3,8 +3,9 @@
 // state of its jobs, stores each finished result or final failure in the run store and removes the job.
 // Everything it needs is in Redis and the store, so it can be stopped and started again at any moment;
 // it survives a Redis restart by reconnecting (polls that fail are retried).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { Queue, type Job } from 'bullmq';
+import { createFolder } from '../io/files.js';
 import { writeRunEvents } from '../io/tensorboard.js';
 import { FsmtlError } from '../util/errors.js';
 import type { RunnerEvent, RunnerSummary } from './runner.js';
@@ -47,12 +48,8 @@ export interface JobReturn {
 
 /** Enqueues `pending` (runs of an experiment planned with experimentForQueue) and waits for all of them. */
 export async function runOnQueue(experiment: Experiment, pending: PlannedRun[], opts: CoordinatorOptions): Promise<RunnerSummary> {
-  try {
-    mkdirSync(experiment.output, { recursive: true });
-    if (opts.tensorboard) mkdirSync(opts.tensorboard, { recursive: true });
-  } catch (e) {
-    throw new FsmtlError(`cannot create ${(e as NodeJS.ErrnoException).path ?? experiment.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  createFolder(experiment.output);
+  if (opts.tensorboard) createFolder(opts.tensorboard, '--tensorboard');
   writeManifest(experiment.output, experiment);
   removeStaleTemporaryFiles(experiment.output);
 

@@ -2,7 +2,6 @@
 // trains one run at a time and stores it atomically itself, so killing everything at any moment loses
 // at most the runs in progress. Finished runs are found in the store and skipped the next time.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { resolveDataDir } from '../data/sources.js';
 import type { ProgressEvent } from '../train/trainer.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainResult } from '../train/trainer.js';
+import { createFolder } from '../io/files.js';
 import { writeRunEvents } from '../io/tensorboard.js';
 import { parseRunLog, type RunLogRecord } from './run-log.js';
 import { FsmtlError } from '../util/errors.js';
@@ -115,20 +115,10 @@ export function defaultJobs(): number {
 export async function runPending(experiment: Experiment, pending: PlannedRun[], opts: RunnerOptions = {}): Promise<RunnerSummary> {
   const jobs = Math.max(1, Math.min(opts.jobs ?? experiment.jobs ?? defaultJobs(), pending.length || 1));
   const threads = opts.threads ?? (jobs > 1 ? 1 : undefined);
-  try {
-    mkdirSync(experiment.output, { recursive: true });
-  } catch (e) {
-    throw new FsmtlError(`cannot create ${experiment.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  createFolder(experiment.output);
   writeManifest(experiment.output, experiment);
   removeStaleTemporaryFiles(experiment.output);
-  if (opts.tensorboard) {
-    try {
-      mkdirSync(opts.tensorboard, { recursive: true });
-    } catch (e) {
-      throw new FsmtlError(`--tensorboard: cannot create ${opts.tensorboard}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
+  if (opts.tensorboard) createFolder(opts.tensorboard, '--tensorboard');
 
   // A missing data folder would fail every run the same way, and be recorded as failed: say it once, now.
   for (const dir of new Set(pending.map((r) => r.config.dataDir))) resolveDataDir(dir);

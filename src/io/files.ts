@@ -14,6 +14,15 @@ export function readBytes(path: string, what: string): Uint8Array {
   }
 }
 
+/** Creates a folder and its parents now, or fails with one line naming it (after `flag`, when a flag gave it). */
+export function createFolder(dir: string, flag?: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new FsmtlError(`${flag ? `${flag}: ` : ''}cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 /**
  * Writes via a temporary file in the same folder and a rename, so no reader ever sees a half-written file.
  * The temporary name `<file>.<pid>.tmp` tells the run store whose interrupted write it was (store.ts).

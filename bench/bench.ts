@@ -37,8 +37,8 @@ async function main() {
 
   // hetero3, 784-512-512 MLP, batch 128 per task. FS with warm-up 0 so that every step is a masked step.
   const base: TrainConfigInput = { benchmark: 'hetero3', trainPerTask: 3840, testPerTask: 500, epochs: 3, batchSize: 128, seed: 0 };
-  const only = arg('--sparse-only') ? ['sparse'] : (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',');
   if (arg('--sparse-only') || arg('--only')) {
+    const only = arg('--sparse-only') ? ['sparse'] : (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',');
     const sections: Record<string, () => Promise<void>> = {
       sparse: () => benchSparse({ quick: arg('--quick') }),
       weightings: () => benchWeightings({ calls: arg('--quick') ? 8 : 20 }),

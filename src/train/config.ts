@@ -207,9 +207,8 @@ export type TrainConfig = z.output<typeof trainConfigObject>;
 export type TrainConfigInput = z.input<typeof trainConfigObject>;
 export type FsOptions = z.output<typeof fsOptionsSchema>;
 
-/** Validates a config; errors name the offending field, e.g. "config.keep: keep ratio must be in (0, 1]". */
 /**
- * Validates a config. `where` names the place of a field in errors: a prefix ('config' gives
+ * Validates a config; errors name the offending field, e.g. "config.keep: keep ratio must be in (0, 1]". `where` names the place of a field in errors: a prefix ('config' gives
  * config.fs.samples), or a function of the field's path (the CLI names the flag or the file that set it).
  */
 export function parseTrainConfig(input: unknown, where: string | ((path: PropertyKey[]) => string) = 'config'): TrainConfig {
